@@ -1,0 +1,19 @@
+"""URLconf of the HQ tenant."""
+
+from django.contrib import admin
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from config.urls_common import common_urlpatterns
+from hq.federation.api import ProvinceStatusViewSet
+from hq.federation.views import home
+
+router = DefaultRouter()
+router.register("provinces", ProvinceStatusViewSet, basename="province")
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("api/", include(router.urls)),
+    path("admin/", admin.site.urls),
+    *common_urlpatterns,
+]

@@ -1,0 +1,1 @@
+"""The province home page: where provincial staff land after signing in."""

@@ -1,0 +1,118 @@
+"""Roles as groups with permissions, per tenant type (R9.2, DESIGN.md §3).
+
+The group name is the role's stable code; the label is what people read. ``sync_roles``
+makes each tenant's groups match this table exactly; it runs after every migration of a
+tenant schema, so templates (and the tenants cloned from them) always carry current roles.
+"""
+
+from dataclasses import dataclass
+
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+from django.db import DEFAULT_DB_ALIAS, connection, router
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    label: str
+    tenant_type: str
+    permissions: tuple[str, ...]  # "app_label.codename"
+
+
+def _crud(*models: str, actions=("view", "add", "change", "delete")) -> tuple[str, ...]:
+    result = []
+    for model in models:
+        app_label, model_name = model.split(".")
+        result += [f"{app_label}.{action}_{model_name}" for action in actions]
+    return tuple(result)
+
+
+VIEW_ALL = ("accounts.view_all_records",)
+UNMASK = ("accounts.unmask_personal_data",)
+ORG_READ = _crud("org.orgunit", "org.staff", actions=("view",))
+
+ROLES: tuple[Role, ...] = (
+    Role(
+        "province_admin",
+        _("Province administrator"),
+        "province",
+        _crud("org.orgunit", "org.staff") + VIEW_ALL + UNMASK + ("accounts.view_user",),
+    ),
+    Role(
+        "supervisor",
+        _("Supervisor"),
+        "province",
+        ORG_READ + _crud("org.staff", actions=("add", "change")) + UNMASK,
+    ),
+    Role("account_manager", _("Account manager"), "province", ORG_READ),
+    Role("service_agent", _("Service agent"), "province", ORG_READ),
+    Role("channel_manager", _("Channel manager"), "province", ORG_READ),
+    Role("marketing", _("Marketing"), "province", ORG_READ),
+    Role("read_only", _("Read-only"), "province", ORG_READ + VIEW_ALL),
+    Role(
+        "hq_admin",
+        _("HQ administrator"),
+        "hq",
+        _crud("federation.provincesummary", actions=("view", "change")) + VIEW_ALL + UNMASK,
+    ),
+    Role(
+        "hq_analyst",
+        _("HQ analyst"),
+        "hq",
+        _crud("federation.provincesummary", actions=("view",)) + VIEW_ALL,
+    ),
+)
+
+ROLES_BY_CODE = {role.code: role for role in ROLES}
+
+
+def roles_for(tenant_type: str) -> list[Role]:
+    return [role for role in ROLES if role.tenant_type == tenant_type]
+
+
+def role_label(code: str) -> str:
+    role = ROLES_BY_CODE.get(code)
+    return str(role.label) if role else code
+
+
+def sync_roles(tenant_type: str, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Make the current schema's groups and their permissions match ``ROLES``."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role in roles_for(tenant_type):
+        group, _created = Group.objects.using(using).get_or_create(name=role.code)
+        wanted = set()
+        for name in role.permissions:
+            app_label, codename = name.split(".")
+            wanted.add((app_label, codename))
+        permissions = [
+            p
+            for p in Permission.objects.using(using).select_related("content_type")
+            if (p.content_type.app_label, p.codename) in wanted
+        ]
+        missing = wanted - {(p.content_type.app_label, p.codename) for p in permissions}
+        if missing:
+            raise LookupError(f"Role {role.code} names unknown permissions: {sorted(missing)}")
+        current = set(group.permissions.values_list("pk", flat=True))
+        if current != {p.pk for p in permissions}:
+            group.permissions.set(permissions)
+
+
+def sync_roles_after_migrate(sender, app_config, using=DEFAULT_DB_ALIAS, **kwargs):
+    """post_migrate hook: once per migration run (on the accounts app's signal)."""
+    if app_config.label != "accounts":
+        return
+    from django.contrib.auth.models import Group
+
+    if not router.allow_migrate_model(using, Group):
+        return  # the public schema has no users or groups
+    tenant = getattr(connection, "tenant", None)
+    tenant_type = tenant.get_tenant_type() if tenant is not None else None
+    if tenant_type not in {"hq", "province"}:
+        return
+    # Permissions of apps later in INSTALLED_APPS are not created yet at this point.
+    for config in global_apps.get_app_configs():
+        create_permissions(config, verbosity=0, using=using)
+    sync_roles(tenant_type, using=using)

@@ -1,0 +1,25 @@
+"""The base viewset of every API resource (NetBox style: concrete viewsets are a few lines).
+
+It authenticates (settings), checks role permissions, restricts rows to what the user may
+see (``visible_to``), filters (django-filter), orders and paginates by cursor, and audits
+unmasked personal data. Writes go through the resource's service functions: concrete
+viewsets implement ``perform_create``/``perform_update``/``perform_destroy`` by calling them.
+"""
+
+from rest_framework import viewsets
+
+from shared.accounts.services import record_personal_data_access
+
+
+class TenantModelViewSet(viewsets.ModelViewSet):
+    ordering = ("-id",)
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.request.user)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        seen = request.__dict__.get("_unmasked_personal_data")
+        if seen and response.status_code < 400:
+            record_personal_data_access(request.user, request.path, seen)
+        return response

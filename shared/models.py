@@ -1,0 +1,52 @@
+"""Abstract base models every domain model builds on (STYLE.md: one layered set, one place).
+
+- ``TimeStampedModel``: created/updated times.
+- ``TrackedModel``: plus who created and last changed the row, and a full change history
+  (django-simple-history: who, when, before/after of every change; R2.1.2, R9.2).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class TrackedModel(TimeStampedModel):
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    history = HistoricalRecords(inherit=True)
+
+    class Meta:
+        abstract = True
+
+    def stamp(self, actor) -> None:
+        """Record ``actor`` as creator (for new rows) and last editor; services call this."""
+        if actor is not None and getattr(actor, "is_authenticated", False):
+            if self._state.adding:
+                self.created_by = actor
+            self.updated_by = actor
+            self._history_user = actor

@@ -1,0 +1,1 @@
+"""The UI shell: base templates, navigation per tenant type, context processors."""

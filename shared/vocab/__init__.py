@@ -1,0 +1,1 @@
+"""Controlled vocabularies (choice lists and reference data) shared by all apps."""

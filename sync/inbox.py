@@ -1,0 +1,120 @@
+"""Receiving: store each message once, apply its handler, keep failures for retry.
+
+Runs in the destination tenant's schema. Storing and applying happen in one transaction, so
+a message is applied exactly once however often it is delivered.
+"""
+
+import logging
+import traceback
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from sync.backoff import next_attempt_after
+from sync.envelope import Envelope
+from sync.models import AppliedVersion, InboxMessage, InboxStatus
+from sync.registry import HANDLERS
+
+log = logging.getLogger(__name__)
+
+_INSERT = """
+INSERT INTO sync_inboxmessage
+    (message_id, source, topic, key, version, schema_version, payload, status, attempts,
+     last_error, received_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0, '', now())
+ON CONFLICT (message_id) DO NOTHING
+RETURNING id
+"""
+
+
+def receive(envelopes: list[Envelope]) -> int:
+    """Store and apply new messages; return how many were new (duplicates are skipped)."""
+    new = 0
+    with transaction.atomic():
+        for envelope in envelopes:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _INSERT,
+                    [
+                        envelope.message_id, envelope.source, envelope.topic, envelope.key,
+                        envelope.version, envelope.schema_version,
+                        _json(envelope.payload), InboxStatus.FAILED,
+                    ],
+                )
+                row = cursor.fetchone()
+            if row is None:
+                continue  # seen before: at-least-once delivery, exactly-once effect
+            new += 1
+            apply_message(InboxMessage.objects.get(pk=row[0]))
+    return new
+
+
+def _json(payload: dict):
+    from psycopg2.extras import Json
+
+    return Json(payload)
+
+
+def apply_message(message: InboxMessage) -> InboxMessage:
+    """Apply ``message``'s handler (in a savepoint); record applied, stale or failed."""
+    now = timezone.now()
+    message.attempts += 1
+    try:
+        with transaction.atomic():
+            applied = (
+                AppliedVersion.objects.select_for_update()
+                .filter(source=message.source, topic=message.topic, key=message.key)
+                .first()
+            )
+            if applied is not None and applied.version >= message.version:
+                message.status = InboxStatus.STALE
+            else:
+                handler = HANDLERS.get(message.topic)
+                if handler is None:
+                    raise LookupError(f"No handler for topic {message.topic!r} here")
+                handler(_envelope_of(message))
+                AppliedVersion.objects.update_or_create(
+                    source=message.source,
+                    topic=message.topic,
+                    key=message.key,
+                    defaults={"version": message.version},
+                )
+                message.status = InboxStatus.APPLIED
+                message.applied_at = now
+            message.last_error = ""
+            message.next_attempt_at = None
+    except Exception as exc:
+        log.warning("Sync handler failed for %s: %s", message, exc)
+        message.status = InboxStatus.FAILED
+        message.last_error = "".join(traceback.format_exception_only(exc)).strip()[:4000]
+        message.next_attempt_at = next_attempt_after(message.attempts, now)
+    message.save()
+    return message
+
+
+def _envelope_of(message: InboxMessage) -> Envelope:
+    return Envelope(
+        message_id=str(message.message_id),
+        source=message.source,
+        destination=connection.schema_name,
+        topic=message.topic,
+        key=message.key,
+        version=message.version,
+        schema_version=message.schema_version,
+        payload=message.payload,
+    )
+
+
+def retry_failed(limit: int = 500, *, force: bool = False) -> int:
+    """Apply again the failed messages whose backoff has passed (all of them if ``force``)."""
+    done = 0
+    with transaction.atomic():
+        due = InboxMessage.objects.select_for_update(skip_locked=True).filter(
+            status=InboxStatus.FAILED
+        )
+        if not force:
+            due = due.filter(next_attempt_at__lte=timezone.now())
+        for message in due.order_by("id")[:limit]:
+            apply_message(message)
+            done += 1
+    return done

@@ -1,0 +1,122 @@
+"""Outbox, inbox and applied versions: the sync tables present in every tenant schema.
+
+- ``OutboxMessage``: written by ``publish`` in the sender's transaction; the relay delivers
+  pending rows and marks them delivered.
+- ``InboxMessage``: one row per message id received (``INSERT … ON CONFLICT DO NOTHING``),
+  so a redelivered message is never applied twice; failed ones keep their error and are
+  retried with backoff.
+- ``AppliedVersion``: the newest version applied per (source, topic, key); older messages
+  arriving late are recorded as stale and not applied.
+"""
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+
+
+class InboxStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    FAILED = "failed", _("Failed")
+    STALE = "stale", _("Stale (newer version already applied)")
+
+
+class OutboxMessage(models.Model):
+    """A message waiting to be (or already) delivered to another tenant."""
+
+    message_id = models.UUIDField(_("message id"), default=uuid.uuid4, unique=True)
+    topic = models.CharField(_("topic"), max_length=64)
+    key = models.CharField(_("key"), max_length=128)
+    destination = models.CharField(_("destination"), max_length=63)
+    schema_version = models.PositiveSmallIntegerField(_("payload schema version"))
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("delivery attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                name="sync_outbox_pending",
+                condition=models.Q(status="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic}:{self.key} → {self.destination} ({self.status})"
+
+    @property
+    def version(self) -> int:
+        # Ids only grow within a schema, so the id orders messages of one key.
+        return self.pk
+
+
+class InboxMessage(models.Model):
+    """A message received from another tenant, with the outcome of applying it."""
+
+    message_id = models.UUIDField(_("message id"), unique=True)
+    source = models.CharField(_("source"), max_length=63)
+    topic = models.CharField(_("topic"), max_length=64)
+    key = models.CharField(_("key"), max_length=128)
+    version = models.BigIntegerField(_("version"))
+    schema_version = models.PositiveSmallIntegerField(_("payload schema version"))
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(_("status"), max_length=16, choices=InboxStatus.choices)
+    attempts = models.PositiveIntegerField(_("apply attempts"), default=1)
+    last_error = models.TextField(_("last error"), blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("inbox message")
+        verbose_name_plural = _("inbox messages")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="sync_inbox_failed_due",
+                condition=models.Q(status="failed"),
+            ),
+            models.Index(fields=["source", "status", "-applied_at"], name="sync_inbox_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.topic}:{self.key} v{self.version} ({self.status})"
+
+
+class AppliedVersion(models.Model):
+    """The newest version of (source, topic, key) applied here."""
+
+    source = models.CharField(_("source"), max_length=63)
+    topic = models.CharField(_("topic"), max_length=64)
+    key = models.CharField(_("key"), max_length=128)
+    version = models.BigIntegerField(_("version"))
+    applied_at = models.DateTimeField(_("applied at"), auto_now=True)
+
+    class Meta:
+        ordering = ["source", "topic", "key"]
+        verbose_name = _("applied version")
+        verbose_name_plural = _("applied versions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "topic", "key"], name="%(app_label)s_%(class)s_unique_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.topic}:{self.key} v{self.version}"

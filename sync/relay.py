@@ -1,0 +1,97 @@
+"""The relay: moves pending outbox rows of the current tenant to their destinations.
+
+Transport today is a schema switch inside one PostgreSQL database: the batch is stored in
+the destination's inbox and applied in the same transaction that marks it delivered. The
+rest of the code sees only ``deliver(envelopes)``, so another transport (another database,
+an HTTP hop) can replace it without touching publishers or handlers.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from sync import directory
+from sync.backoff import next_attempt_after
+from sync.envelope import Envelope
+from sync.inbox import receive
+from sync.models import OutboxMessage, OutboxStatus
+
+
+@dataclass
+class RelayResult:
+    delivered: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def envelope_of(message: OutboxMessage, source: str) -> Envelope:
+    return Envelope(
+        message_id=str(message.message_id),
+        source=source,
+        destination=message.destination,
+        topic=message.topic,
+        key=message.key,
+        version=message.version,
+        schema_version=message.schema_version,
+        payload=message.payload,
+    )
+
+
+def deliver(destination: str, envelopes: list[Envelope]) -> int:
+    """Hand ``envelopes`` to ``destination``'s inbox; return how many were new there."""
+    target = directory.tenant_for(destination)
+    with tenant_context(target):
+        return receive(envelopes)
+
+
+def relay_outbox(batch_size: int | None = None) -> RelayResult:
+    """Deliver one batch of the current tenant's due outbox messages."""
+    source = connection.schema_name
+    result = RelayResult()
+    now = timezone.now()
+    with transaction.atomic():
+        batch = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+            .order_by("id")[: batch_size or settings.SYNC_BATCH_SIZE]
+        )
+        by_destination: dict[str, list[OutboxMessage]] = {}
+        for message in batch:
+            by_destination.setdefault(message.destination, []).append(message)
+        for destination, messages in by_destination.items():
+            ids = [m.pk for m in messages]
+            try:
+                with transaction.atomic():
+                    deliver(destination, [envelope_of(m, source) for m in messages])
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"[:4000]
+                result.failed += len(messages)
+                result.errors.append(f"{destination}: {error}")
+                for message in messages:
+                    message.attempts += 1
+                    message.last_error = error
+                    message.next_attempt_at = next_attempt_after(message.attempts, now)
+                OutboxMessage.objects.bulk_update(
+                    messages, ["attempts", "last_error", "next_attempt_at"]
+                )
+            else:
+                OutboxMessage.objects.filter(pk__in=ids).update(
+                    status=OutboxStatus.DELIVERED, delivered_at=timezone.now(), last_error=""
+                )
+                result.delivered += len(messages)
+    return result
+
+
+def relay_all(batch_size: int | None = None) -> RelayResult:
+    """Relay until the current tenant's outbox has nothing due (used by tests and commands)."""
+    total = RelayResult()
+    while True:
+        step = relay_outbox(batch_size)
+        total.delivered += step.delivered
+        total.failed += step.failed
+        total.errors += step.errors
+        if step.delivered + step.failed == 0 or step.failed:
+            return total

@@ -1,0 +1,1 @@
+"""The public schema: the tenant registry (Tenant, Domain) and provisioning of tenants."""
