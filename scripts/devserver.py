@@ -110,12 +110,37 @@ def run() -> int:
         manage("seed_demo", "--all")
         marker.write_text(time.strftime("%Y-%m-%d %H:%M:%S\n"))
     processes = [
-        subprocess.Popen([PY, "manage.py", "runserver", f"0.0.0.0:{port}", "--noreload"],
-                         cwd=ROOT),
-        subprocess.Popen([PY, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
-                          "--concurrency", "2"], cwd=ROOT),
-        subprocess.Popen([PY, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
-                          "--schedule", str(DATA / "celerybeat-schedule")], cwd=ROOT),
+        subprocess.Popen([PY, "manage.py", "runserver", f"0.0.0.0:{port}", "--noreload"], cwd=ROOT),
+        subprocess.Popen(
+            [
+                PY,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "2",
+            ],
+            cwd=ROOT,
+        ),
+        subprocess.Popen(
+            [
+                PY,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(DATA / "celerybeat-schedule"),
+            ],
+            cwd=ROOT,
+        ),
     ]
     print(
         f"\n  HQ:        http://hq.{base}:{port}/\n"

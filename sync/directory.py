@@ -42,8 +42,13 @@ def _members(**filters) -> list[Member]:
             primary = next((d.domain for d in tenant.domains.all() if d.is_primary), None)
             result.append(
                 Member(
-                    tenant.schema_name, tenant.type, tenant.code, tenant.name_zh,
-                    tenant.name_en, primary, tenant.is_active,
+                    tenant.schema_name,
+                    tenant.type,
+                    tenant.code,
+                    tenant.name_zh,
+                    tenant.name_en,
+                    primary,
+                    tenant.is_active,
                 )
             )
         return result

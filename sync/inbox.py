@@ -36,9 +36,14 @@ def receive(envelopes: list[Envelope]) -> int:
                 cursor.execute(
                     _INSERT,
                     [
-                        envelope.message_id, envelope.source, envelope.topic, envelope.key,
-                        envelope.version, envelope.schema_version,
-                        _json(envelope.payload), InboxStatus.FAILED,
+                        envelope.message_id,
+                        envelope.source,
+                        envelope.topic,
+                        envelope.key,
+                        envelope.version,
+                        envelope.schema_version,
+                        _json(envelope.payload),
+                        InboxStatus.FAILED,
                     ],
                 )
                 row = cursor.fetchone()

@@ -19,8 +19,16 @@ class OrgUnitSerializer(serializers.ModelSerializer):
     class Meta:
         model = OrgUnit
         fields = [
-            "id", "name", "code", "kind", "parent", "path", "depth", "is_active",
-            "created_at", "updated_at",
+            "id",
+            "name",
+            "code",
+            "kind",
+            "parent",
+            "path",
+            "depth",
+            "is_active",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["path", "depth", "created_at", "updated_at"]
         # Uniqueness is checked by the services, with the same messages everywhere.
@@ -47,8 +55,19 @@ class StaffSerializer(serializers.ModelSerializer):
     class Meta:
         model = Staff
         fields = [
-            "id", "username", "password", "name", "employee_no", "org_unit", "title",
-            "mobile", "email", "roles", "is_active", "created_at", "updated_at",
+            "id",
+            "username",
+            "password",
+            "name",
+            "employee_no",
+            "org_unit",
+            "title",
+            "mobile",
+            "email",
+            "roles",
+            "is_active",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
         extra_kwargs = {"employee_no": {"validators": []}}

@@ -52,14 +52,18 @@ def seed_province(cities: int = 3, teams_per_city: int = 3, staff_per_team: int 
             city_names.append(name)
     for c, city_name in enumerate(city_names, start=1):
         city = services.create_org_unit(
-            name=f"{city_name}分公司", code=f"{tenant.schema_name}-c{c}", kind=OrgUnitKind.CITY,
+            name=f"{city_name}分公司",
+            code=f"{tenant.schema_name}-c{c}",
+            kind=OrgUnitKind.CITY,
             parent=root,
         )
         for t in range(1, teams_per_city + 1):
             teams.append(
                 services.create_org_unit(
-                    name=f"政企客户{t}组", code=f"{tenant.schema_name}-c{c}t{t}",
-                    kind=OrgUnitKind.TEAM, parent=city,
+                    name=f"政企客户{t}组",
+                    code=f"{tenant.schema_name}-c{c}t{t}",
+                    kind=OrgUnitKind.TEAM,
+                    parent=city,
                 )
             )
 

@@ -41,7 +41,9 @@ def _check_unit_in_scope(actor, unit: OrgUnit | None, field: str) -> None:
     if actor is None or unit is None or sees_everything(actor):
         return
     if not OrgUnit.objects.visible_to(actor).filter(pk=unit.pk).exists():
-        raise ValidationError({field: _("You may only use units within your own part of the organisation.")})
+        raise ValidationError(
+            {field: _("You may only use units within your own part of the organisation.")}
+        )
 
 
 def _check_placement(kind: str, parent: OrgUnit | None, *, unit: OrgUnit | None = None) -> None:
@@ -54,6 +56,8 @@ def _check_placement(kind: str, parent: OrgUnit | None, *, unit: OrgUnit | None 
         if root.exists():
             raise ValidationError({"parent": _("The province already has its root unit.")})
         return
+    if unit is not None and parent.path.startswith(unit.path):
+        raise ValidationError({"parent": _("A unit cannot be moved under itself.")})
     if kind not in ALLOWED_CHILD_KINDS[parent.kind]:
         raise ValidationError(
             {
@@ -61,8 +65,6 @@ def _check_placement(kind: str, parent: OrgUnit | None, *, unit: OrgUnit | None 
                 % {"kind": OrgUnitKind(kind).label, "parent": OrgUnitKind(parent.kind).label}
             }
         )
-    if unit is not None and parent.path.startswith(unit.path):
-        raise ValidationError({"parent": _("A unit cannot be moved under itself.")})
 
 
 def _check_unique_name(name: str, parent: OrgUnit | None, unit: OrgUnit | None = None) -> None:
@@ -75,7 +77,12 @@ def _check_unique_name(name: str, parent: OrgUnit | None, unit: OrgUnit | None =
 
 @transaction.atomic
 def create_org_unit(
-    *, name: str, code: str, kind: str, parent: OrgUnit | None = None, actor=None,
+    *,
+    name: str,
+    code: str,
+    kind: str,
+    parent: OrgUnit | None = None,
+    actor=None,
     is_active: bool = True,
 ) -> OrgUnit:
     _check_unit_in_scope(actor, parent, "parent")
@@ -189,8 +196,14 @@ def create_staff(
     user.save()
     set_roles(user, list(roles))
     staff = Staff(
-        user=user, org_unit=org_unit, employee_no=employee_no, name=name, title=title,
-        mobile=mobile, email=email, is_active=is_active,
+        user=user,
+        org_unit=org_unit,
+        employee_no=employee_no,
+        name=name,
+        title=title,
+        mobile=mobile,
+        email=email,
+        is_active=is_active,
     )
     staff.stamp(actor)
     staff.full_clean(exclude=["user"])
@@ -202,9 +215,9 @@ def create_staff(
 @transaction.atomic
 def update_staff(staff: Staff, *, actor=None, roles: list[str] | None = None, **changes) -> Staff:
     staff = Staff.objects.select_for_update().select_related("user").get(pk=staff.pk)
-    if "employee_no" in changes and changes["employee_no"] != staff.employee_no:
-        if Staff.objects.filter(employee_no=changes["employee_no"]).exists():
-            raise ValidationError({"employee_no": _("This employee number is already used.")})
+    new_number = changes.get("employee_no", staff.employee_no)
+    if new_number != staff.employee_no and Staff.objects.filter(employee_no=new_number).exists():
+        raise ValidationError({"employee_no": _("This employee number is already used.")})
     if "org_unit" in changes:
         _check_unit_in_scope(actor, changes["org_unit"], "org_unit")
     editable = {"name", "employee_no", "org_unit", "title", "mobile", "email", "is_active"}

@@ -46,7 +46,9 @@ def staff_list(request):
     filterset.form.fields["under"].queryset = OrgUnit.objects.visible_to(request.user)
     filterset.form.fields["org_unit"].queryset = OrgUnit.objects.visible_to(request.user)
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
-    template = "org/_staff_rows.html" if request.headers.get("HX-Request") else "org/staff_list.html"
+    template = (
+        "org/_staff_rows.html" if request.headers.get("HX-Request") else "org/staff_list.html"
+    )
     return render(request, template, {"filter": filterset, "page": page})
 
 
@@ -94,7 +96,10 @@ def staff_form(request, pk=None):
             saved = _apply_service(
                 form,
                 lambda: services.create_staff(
-                    actor=request.user, username=username, password=password, roles=roles,
+                    actor=request.user,
+                    username=username,
+                    password=password,
+                    roles=roles,
                     **data,
                 ),
             )

@@ -36,7 +36,9 @@ class PersonalDataAccess(models.Model):
     """One request in which a user saw personal data unmasked (audited by R2.1.2)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("user"),
     )
     accessed_at = models.DateTimeField(_("accessed at"), auto_now_add=True, db_index=True)

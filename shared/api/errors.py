@@ -5,9 +5,11 @@ validation errors from services become 400, conflicts (``shared.errors.Conflict`
 protected row, a unique clash) become 409.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -36,6 +38,10 @@ def _first_message(fields) -> str | None:
 def api_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
     if isinstance(exc, Conflict):
         body = {"code": exc.code, "message": str(exc.message), "fields": exc.fields}
         if exc.link:

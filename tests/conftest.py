@@ -1,0 +1,116 @@
+"""Test set-up for a schema-per-tenant project (DESIGN.md §8).
+
+The test database is created once per session: public schema migrated, then the
+templates, HQ and two provinces (bj, sh) created by cloning, exactly as ``bootstrap`` does
+in production. Each test then runs inside pytest-django's per-test transaction. Clients
+are bound to a host name, so every request goes through the real tenant middleware.
+"""
+
+import contextlib
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import tenant_context
+from rest_framework.test import APIClient
+
+TEST_PROVINCES = ("bj", "sh")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("bootstrap", only=list(TEST_PROVINCES), verbosity=0)
+        connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_around_each_test():
+    connection.set_schema_to_public()
+    yield
+    connection.set_schema_to_public()
+
+
+def get_tenant(schema_name: str):
+    from tenants.models import Tenant
+
+    with contextlib.ExitStack():
+        previous = connection.tenant
+        connection.set_schema_to_public()
+        try:
+            return Tenant.objects.get(schema_name=schema_name)
+        finally:
+            connection.set_tenant(previous)
+
+
+@contextlib.contextmanager
+def in_tenant(schema_name: str):
+    """Run the block in ``schema_name``'s schema (with the real tenant object)."""
+    with tenant_context(get_tenant(schema_name)):
+        yield
+
+
+class _TenantBoundMixin:
+    """A test client for one host; the test's own schema is restored after each request."""
+
+    def __init__(self, schema_name: str, *args, **kwargs):
+        self.schema_name = schema_name
+        super().__init__(*args, HTTP_HOST=f"{schema_name}.localhost", **kwargs)
+
+    def request(self, **request):
+        previous = connection.tenant
+        try:
+            return super().request(**request)
+        finally:
+            connection.set_tenant(previous)
+
+    def login_as(self, user):
+        with in_tenant(self.schema_name):
+            self.force_login(user)
+        return self
+
+
+class TenantClient(_TenantBoundMixin, Client):
+    pass
+
+
+class TenantAPIClient(_TenantBoundMixin, APIClient):
+    def login_as(self, user):
+        self.force_authenticate(user)
+        return self
+
+
+@pytest.fixture
+def tenant_client():
+    """``tenant_client("bj", user=None)``: an HTML client on bj.localhost."""
+
+    def make(schema_name: str, user=None) -> TenantClient:
+        client = TenantClient(schema_name)
+        return client.login_as(user) if user is not None else client
+
+    return make
+
+
+@pytest.fixture
+def api_client():
+    """``api_client("bj", user=None)``: a DRF client on bj.localhost."""
+
+    def make(schema_name: str, user=None) -> TenantAPIClient:
+        client = TenantAPIClient(schema_name)
+        return client.login_as(user) if user is not None else client
+
+    return make
+
+
+@pytest.fixture
+def bj(db):
+    """Run the test body in Beijing's schema."""
+    with in_tenant("bj"):
+        yield get_tenant("bj")
+
+
+@pytest.fixture
+def sh(db):
+    with in_tenant("sh"):
+        yield get_tenant("sh")
