@@ -34,8 +34,8 @@ format: $(STAMP)
 
 # Regenerate the committed OpenAPI documents (tests fail when they are stale).
 schema: $(STAMP)
-	$(BIN)/python manage.py spectacular --urlconf config.urls_province --file openapi/province.yaml
-	$(BIN)/python manage.py spectacular --urlconf config.urls_hq --file openapi/hq.yaml
+	$(BIN)/python manage.py spectacular --lang en --validate --fail-on-warn --urlconf config.urls_province --file openapi/province.yaml
+	$(BIN)/python manage.py spectacular --lang en --validate --fail-on-warn --urlconf config.urls_hq --file openapi/hq.yaml
 
 # Extract messages (needs GNU gettext) and compile both catalogues (pure Python).
 messages: $(STAMP)

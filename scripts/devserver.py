@@ -170,6 +170,8 @@ def run() -> int:
 
 def test(args: list[str]) -> int:
     prepare_environment()
+    # A queue of its own, so a `make run` worker on the same Redis never takes test tasks.
+    os.environ.setdefault("CELERY_QUEUE", "kacrm-test")
     return subprocess.call([PY, "-m", "pytest", *args], cwd=ROOT)
 
 

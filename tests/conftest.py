@@ -17,6 +17,8 @@ from rest_framework.test import APIClient
 
 TEST_PROVINCES = ("bj", "sh")
 
+pytest_plugins = ["tests.committed"]
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):

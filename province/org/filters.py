@@ -3,10 +3,17 @@
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from province.org.choices import OrgUnitKind
 from province.org.models import OrgUnit, Staff
 from shared.accounts.roles import roles_for
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class UnitFilter(django_filters.ModelChoiceFilter):
+    """Chooses an org unit by id (an integer in the API, a select in the HTML forms)."""
 
 
 def _subtree(queryset, field_path: str, value):
@@ -18,7 +25,7 @@ def _subtree(queryset, field_path: str, value):
 class OrgUnitFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     kind = django_filters.ChoiceFilter(choices=OrgUnitKind.choices, label=_("Kind"))
-    under = django_filters.ModelChoiceFilter(
+    under = UnitFilter(
         queryset=OrgUnit.objects.all(), method="filter_under", label=_("Within unit")
     )
 
@@ -35,7 +42,7 @@ class OrgUnitFilterSet(django_filters.FilterSet):
 
 class StaffFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    under = django_filters.ModelChoiceFilter(
+    under = UnitFilter(
         queryset=OrgUnit.objects.all(), method="filter_under", label=_("Within unit")
     )
     role = django_filters.ChoiceFilter(
