@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-from-lock
 ARGS ?=
 
-.PHONY: run test bench lint format schema messages install clean
+.PHONY: run test bench lint format schema messages lock install clean
 
 $(STAMP): requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,8 +39,8 @@ schema: $(STAMP)
 
 # Extract messages (needs GNU gettext) and compile both catalogues (pure Python).
 messages: $(STAMP)
-	$(BIN)/python manage.py makemessages -l zh_Hans -l en --no-location --ignore '.venv/*' --ignore 'frontend/*' --ignore '.data/*'
-	$(BIN)/python scripts/compile_messages.py
+	$(BIN)/python manage.py makemessages -l zh_Hans -l en --no-location --ignore '.venv/*' --ignore 'frontend/*' --ignore '.data/*' --ignore 'tests/*' --ignore 'bench/*'
+	$(BIN)/python scripts/compile_messages.py --fill-english
 
 # Re-lock after changing dependencies in pyproject.toml.
 lock: $(STAMP)

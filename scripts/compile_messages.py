@@ -7,11 +7,18 @@ Usage (from the repository root; ``make messages`` runs it after ``makemessages`
 
     .venv/bin/python scripts/compile_messages.py          # check, then write the .mo files
     .venv/bin/python scripts/compile_messages.py --check  # write nothing; fail if any is stale
+    .venv/bin/python scripts/compile_messages.py --fill-english  # en msgstr := msgid, then compile
 
 Every catalogue must be complete: if any has untranslated or fuzzy entries (or a fuzzy
 header), nothing is written and the script exits with status 1 after listing them, so an
-incomplete translation never reaches the compiled files. Output is deterministic: entries
-are sorted by msgid and a ``.mo`` file is rewritten only when its bytes change.
+incomplete translation never reaches the compiled files.
+
+English is the source language, so its catalogue is the identity: ``--fill-english`` first
+sets each ``en`` msgstr to its msgid (``msgstr[0]``/``msgstr[1]`` to msgid/msgid_plural) and
+clears fuzzy flags. Run it after ``makemessages`` has added new strings.
+
+Output is deterministic: entries are sorted by msgid and a ``.mo`` file is rewritten only
+when its bytes change.
 """
 
 import argparse
@@ -38,10 +45,27 @@ def problems(po: polib.POFile) -> list[str]:
     return found
 
 
+def fill_english(po: polib.POFile) -> None:
+    """Make the English catalogue translate every msgid to itself."""
+    for entry in po:
+        if entry.obsolete:
+            continue
+        if entry.msgid_plural:
+            entry.msgstr_plural = {0: entry.msgid, 1: entry.msgid_plural}
+        else:
+            entry.msgstr = entry.msgid
+        if entry.fuzzy:
+            entry.flags.remove("fuzzy")
+            entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
+
+
 def main(argv: list[str] | None = None, locale_dir: Path = LOCALE_DIR) -> int:
     parser = argparse.ArgumentParser(description="Compile locale/*/LC_MESSAGES/django.po to .mo.")
     parser.add_argument(
         "--check", action="store_true", help="write nothing; fail if a .mo file is out of date"
+    )
+    parser.add_argument(
+        "--fill-english", action="store_true", help="first set every en msgstr to its msgid"
     )
     args = parser.parse_args(argv)
 
@@ -52,7 +76,10 @@ def main(argv: list[str] | None = None, locale_dir: Path = LOCALE_DIR) -> int:
     compiled: dict[Path, bytes] = {}
     failed = False
     for path in paths:
-        po = polib.pofile(str(path))
+        po = polib.pofile(str(path), wrapwidth=79)  # as GNU gettext wraps
+        if args.fill_english and path.parent.parent.name == "en" and not args.check:
+            fill_english(po)
+            po.save()
         found = problems(po)
         if found:
             failed = True

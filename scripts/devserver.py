@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / ".data"
+DATA = Path(os.environ.get("KACRM_DATA_DIR", ROOT / ".data"))
 PY = sys.executable
 PGSERVER_PIN = "pgserver==0.1.4"
 
@@ -60,7 +60,7 @@ def find_broker() -> str:
     print("No Redis on 127.0.0.1:6379: using kombu's filesystem broker under .data/broker")
     for folder in ("queue", "processed"):
         (DATA / "broker" / folder).mkdir(parents=True, exist_ok=True)
-    os.environ["CELERY_BROKER_URL"] = "filesystem://"
+    os.environ.setdefault("CELERY_BROKER_URL", "filesystem://")
     return "redis://127.0.0.1:6379/0"
 
 
@@ -188,9 +188,10 @@ def main() -> int:
         return subprocess.call([PY, "bench/run.py", *rest], cwd=ROOT)
     if command == "env":
         prepare_environment()
-        print(f"DATABASE_URL={os.environ['DATABASE_URL']}\nREDIS_URL={os.environ['REDIS_URL']}")
+        for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"):
+            print(f"{name}={os.environ.get(name, '')}")
         return 0
-    print(f"unknown command {command!r}; use run, test or env", file=sys.stderr)
+    print(f"unknown command {command!r}; use run, test, bench or env", file=sys.stderr)
     return 2
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from sync.backoff import next_attempt_after
 from sync.envelope import Envelope
 from sync.models import AppliedVersion, InboxMessage, InboxStatus
-from sync.registry import HANDLERS
+from sync.registry import HANDLERS, get_topic, validate_payload
 
 log = logging.getLogger(__name__)
 
@@ -66,24 +66,18 @@ def apply_message(message: InboxMessage) -> InboxMessage:
     message.attempts += 1
     try:
         with transaction.atomic():
-            applied = (
-                AppliedVersion.objects.select_for_update()
-                .filter(source=message.source, topic=message.topic, key=message.key)
-                .first()
-            )
-            if applied is not None and applied.version >= message.version:
+            applied = _lock_applied_version(message)
+            if applied.version >= message.version:
                 message.status = InboxStatus.STALE
             else:
                 handler = HANDLERS.get(message.topic)
                 if handler is None:
                     raise LookupError(f"No handler for topic {message.topic!r} here")
+                # Validated again on arrival: the sender may run an older payload schema.
+                validate_payload(get_topic(message.topic), message.payload)
                 handler(_envelope_of(message))
-                AppliedVersion.objects.update_or_create(
-                    source=message.source,
-                    topic=message.topic,
-                    key=message.key,
-                    defaults={"version": message.version},
-                )
+                applied.version = message.version
+                applied.save(update_fields=["version", "applied_at"])
                 message.status = InboxStatus.APPLIED
                 message.applied_at = now
             message.last_error = ""
@@ -95,6 +89,20 @@ def apply_message(message: InboxMessage) -> InboxMessage:
         message.next_attempt_at = next_attempt_after(message.attempts, now)
     message.save()
     return message
+
+
+def _lock_applied_version(message: InboxMessage) -> AppliedVersion:
+    """The key's applied-version row, created if missing and locked: check-and-set of the
+    version is atomic even when two deliveries of the same key race."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO sync_appliedversion (source, topic, key, version, applied_at) "
+            "VALUES (%s, %s, %s, 0, now()) ON CONFLICT DO NOTHING",
+            [message.source, message.topic, message.key],
+        )
+    return AppliedVersion.objects.select_for_update().get(
+        source=message.source, topic=message.topic, key=message.key
+    )
 
 
 def _envelope_of(message: InboxMessage) -> Envelope:

@@ -47,12 +47,25 @@ def deliver(destination: str, envelopes: list[Envelope]) -> int:
         return receive(envelopes)
 
 
+# One relay per sender at a time: two relays splitting one backlog could deliver a newer
+# message of a key before an older one (each would commit its part independently).
+RELAY_LOCK_SQL = "SELECT pg_try_advisory_xact_lock(hashtext('sync-relay:' || %s))"
+
+
 def relay_outbox(batch_size: int | None = None) -> RelayResult:
-    """Deliver one batch of the current tenant's due outbox messages."""
+    """Deliver one batch of the current tenant's due outbox messages.
+
+    Returns an empty result at once if another relay of this tenant is running; that one
+    keeps going until the outbox has nothing due.
+    """
     source = connection.schema_name
     result = RelayResult()
     now = timezone.now()
     with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(RELAY_LOCK_SQL, [source])
+            if not cursor.fetchone()[0]:
+                return result
         batch = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
             .filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)

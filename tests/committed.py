@@ -31,10 +31,20 @@ def truncate_tenant_data(schema_name: str) -> None:
 
 @pytest.fixture
 def committed(django_db_blocker):
-    """Database access without the per-test transaction; truncates the given schemas after."""
+    """Database access without the per-test transaction.
+
+    ``committed({"bj", "hq"})`` empties those schemas' data tables now (whatever an aborted
+    earlier run left) and again after the test.
+    """
     touched: set[str] = set()
+
+    def use(schema_names):
+        for schema_name in set(schema_names) - touched:
+            truncate_tenant_data(schema_name)
+        touched.update(schema_names)
+
     with django_db_blocker.unblock():
-        yield touched.update
+        yield use
         connection.set_schema_to_public()
         for schema_name in touched:
             truncate_tenant_data(schema_name)

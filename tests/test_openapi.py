@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiYamlRenderer
-from django.utils import translation
 
 ROOT = Path(__file__).resolve().parent.parent
 

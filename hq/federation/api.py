@@ -2,11 +2,11 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from hq.federation.selectors import province_statuses
-from shared.scoping import sees_everything
 
 
 class ProvinceStatusSerializer(serializers.Serializer):
@@ -28,6 +28,6 @@ class ProvinceStatusViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=ProvinceStatusSerializer(many=True))
     def list(self, request):
-        if not sees_everything(request.user):
-            return Response([])
+        if not request.user.has_perm("federation.view_provincesummary"):
+            raise PermissionDenied()
         return Response(ProvinceStatusSerializer(province_statuses(), many=True).data)

@@ -11,8 +11,8 @@ class ProvinceSummary(models.Model):
     """The latest organisation figures a province reported (one row per province)."""
 
     province = models.CharField(_("province"), max_length=63, unique=True)
-    staff_count = models.PositiveIntegerField(_("staff"), default=0)
-    org_unit_count = models.PositiveIntegerField(_("org units"), default=0)
+    staff_count = models.PositiveIntegerField(_("staff count"), default=0)
+    org_unit_count = models.PositiveIntegerField(_("org unit count"), default=0)
     version = models.BigIntegerField(_("version"), default=0)
     synced_at = models.DateTimeField(_("last synchronised"), null=True, blank=True)
 

@@ -1,12 +1,13 @@
 """HQ home: every province with its status, figures and sync health."""
 
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
 
 from hq.federation.selectors import province_statuses
 
 
 @login_required
+@permission_required("federation.view_provincesummary", raise_exception=True)
 def home(request):
     statuses = province_statuses()
     chart = {

@@ -12,7 +12,7 @@ from shared.api.viewsets import TenantModelViewSet
 from shared.masking import mask_mobile
 from shared.validators import normalize_mobile
 
-PROVINCE_ROLE_CHOICES = [(r.code, str(r.label)) for r in roles_for("province")]
+PROVINCE_ROLE_CHOICES = [(r.code, r.label) for r in roles_for("province")]
 
 
 class OrgUnitSerializer(serializers.ModelSerializer):

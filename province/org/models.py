@@ -86,7 +86,7 @@ class Staff(TrackedModel):
         OrgUnit, verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="staff"
     )
     employee_no = models.CharField(_("employee number"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=64)
+    name = models.CharField(_("full name"), max_length=64)
     title = models.CharField(_("job title"), max_length=64, blank=True)
     mobile = models.CharField(
         _("mobile"), max_length=11, blank=True, validators=[validate_mainland_mobile]

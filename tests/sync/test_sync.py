@@ -146,3 +146,33 @@ def test_r11_2_staff_change_reaches_hq_province_list(tenant_client):
     assert row.staff_count == 2 and row.last_sync_at is not None
     other = next(s for s in page.context["statuses"] if s.schema_name == "sh")
     assert other.staff_count is None and other.last_sync_at is None
+
+
+def test_only_one_relay_per_sender_at_a_time(echo_topic):
+    """A second relay of the same sender backs off, so one key's messages go out in order."""
+    import psycopg2
+
+    from sync.relay import RELAY_LOCK_SQL
+
+    applied, _state = echo_topic
+    settings = connection.settings_dict
+    other = psycopg2.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        password=settings["PASSWORD"] or None,
+    )
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(RELAY_LOCK_SQL, ["hq"])  # another relay of hq is "running"
+            assert cursor.fetchone()[0]
+        with in_tenant("hq"):
+            sync.publish("test.echo", "k", {"value": 1}, to="bj")
+            assert relay_outbox().delivered == 0
+        other.rollback()  # that relay finished
+        with in_tenant("hq"):
+            assert relay_outbox().delivered == 1
+    finally:
+        other.close()
+    assert applied == [("bj", "k", 1)]
