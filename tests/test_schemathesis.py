@@ -14,6 +14,7 @@ from tests.factories import make_org
 
 ROOT = Path(__file__).resolve().parent.parent
 province_schema = schemathesis.openapi.from_path(ROOT / "openapi" / "province.yaml")
+hq_schema = schemathesis.openapi.from_path(ROOT / "openapi" / "hq.yaml")
 
 
 @pytest.fixture
@@ -34,7 +35,24 @@ def _given(value):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_province_api_never_answers_5xx(case, province_admin, api_client):
-    client = api_client("bj", province_admin)
+    _assert_no_server_error(case, api_client("bj", province_admin))
+
+
+@pytest.fixture
+def hq_admin(db):
+    from tests.factories import make_user
+
+    with in_tenant("hq"):
+        return make_user(["hq_admin"])
+
+
+@hq_schema.parametrize()
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+def test_hq_api_never_answers_5xx(case, hq_admin, api_client):
+    _assert_no_server_error(case, api_client("hq", hq_admin))
+
+
+def _assert_no_server_error(case, client):
     method = case.method.lower()
     path = case.formatted_path
     query = _given(case.query)

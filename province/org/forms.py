@@ -26,6 +26,8 @@ class StaffForm(forms.ModelForm):
     password = forms.CharField(
         label=_("Initial password"), widget=forms.PasswordInput, required=False
     )
+    # Longer than the stored 11 digits: people type "+86 139-1234-5678"; clean_mobile normalises.
+    mobile = forms.CharField(label=_("mobile"), max_length=20, required=False)
     roles = forms.MultipleChoiceField(
         label=_("Roles"),
         choices=[(r.code, r.label) for r in roles_for("province")],

@@ -176,3 +176,13 @@ def test_only_one_relay_per_sender_at_a_time(echo_topic):
     finally:
         other.close()
     assert applied == [("bj", "k", 1)]
+
+
+def test_beat_sweep_queues_relays_for_tenants_with_due_messages(echo_topic):
+    """The sweep finds due outbox rows and failed inbox rows (queues tasks on the broker)."""
+    from sync.tasks import sweep_task
+
+    assert sweep_task() == 0
+    with in_tenant("hq"):
+        sync.publish("test.echo", "k", {"value": 1}, to="bj")
+    assert sweep_task() == 1
