@@ -71,7 +71,17 @@ TENANT_TYPES = {
         "BASE_SCHEMA": "template_hq",
     },
     "province": {
-        "APPS": [*_TENANT_COMMON_APPS, "province.org", "province.portal"],
+        "APPS": [
+            *_TENANT_COMMON_APPS,
+            "django.contrib.postgres",
+            "province.org",
+            "province.products",
+            "province.customers",
+            "province.levels",
+            "province.credit",
+            "province.analysis",
+            "province.portal",
+        ],
         "URLCONF": "config.urls_province",
         "BASE_SCHEMA": "template_province",
     },

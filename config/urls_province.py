@@ -5,17 +5,38 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from config.urls_common import common_urlpatterns
+from province.customers.api import (
+    BillingAccountViewSet,
+    BillViewSet,
+    ContactViewSet,
+    CustomerViewSet,
+    PaymentViewSet,
+    ProductInstanceViewSet,
+)
 from province.org.api import OrgUnitViewSet, StaffViewSet
 from province.portal.views import home
 
 router = DefaultRouter()
 router.register("org/units", OrgUnitViewSet, basename="orgunit")
 router.register("org/staff", StaffViewSet, basename="staff")
+router.register("customers/contacts", ContactViewSet, basename="contact")
+router.register("customers/accounts", BillingAccountViewSet, basename="billingaccount")
+router.register("customers/products", ProductInstanceViewSet, basename="productinstance")
+router.register("customers/bills", BillViewSet, basename="bill")
+router.register("customers/payments", PaymentViewSet, basename="payment")
+router.register("customers", CustomerViewSet, basename="customer")
 
 urlpatterns = [
     path("", home, name="home"),
     path("org/", include("province.org.urls")),
+    path("customers/", include("province.customers.urls")),
     path("api/", include(router.urls)),
+    path("api/levels/", include("province.levels.api_urls")),
+    path("api/credit/", include("province.credit.api_urls")),
+    path("api/analysis/", include("province.analysis.api_urls")),
+    path("levels/", include("province.levels.urls")),
+    path("credit/", include("province.credit.urls")),
+    path("analysis/", include("province.analysis.urls")),
     path("admin/", admin.site.urls),
     *common_urlpatterns,
 ]

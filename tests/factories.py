@@ -87,3 +87,62 @@ def make_org() -> Org:
         agent_a=make_staff(team_a, ["service_agent"]),
         auditor=make_staff(root, ["read_only"]),
     )
+
+
+# --- customers -------------------------------------------------------------------------
+
+VALID_USCCS = ["91350100M000100Y43", "91440300708461136T", "91110108551385082Q"]
+VALID_RESIDENT_IDS = ["11010519491231002X", "110101199003074477", "11010119900307803X"]
+
+
+def make_product(code=None, **kwargs):
+    from province.products.models import Product
+
+    n = next_number()
+    defaults = {"name": f"Product {n}", "category": "broadband", "monthly_price": "100.00"}
+    defaults.update(kwargs)
+    return Product.objects.create(code=code or f"P{n:05d}", **defaults)
+
+
+def make_customer(manager, **kwargs):
+    from province.customers import services
+
+    n = next_number()
+    defaults = {"type": "enterprise", "name": f"Customer {n} Co., Ltd.", "phone": "13900139000"}
+    defaults.update(kwargs)
+    return services.create_customer(account_manager=manager, **defaults)
+
+
+def make_account(customer, **kwargs):
+    from province.customers.models import BillingAccount
+
+    n = next_number()
+    return BillingAccount.objects.create(
+        customer=customer, number=kwargs.pop("number", f"A{n:08d}"), name=customer.name, **kwargs
+    )
+
+
+def make_bill(account, period, amount_due, amount_paid=None, paid_on=None, **kwargs):
+    """A bill of ``account`` for ``period`` (a date, first of month); paid in full by default."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from province.customers.models import Bill
+
+    amount_due = Decimal(str(amount_due))
+    amount_paid = amount_due if amount_paid is None else Decimal(str(amount_paid))
+    due_date = (period + timedelta(days=45)).replace(day=15)
+    if paid_on is None and amount_paid:
+        paid_on = due_date - timedelta(days=5)
+    status = "paid" if amount_paid >= amount_due else ("partial" if amount_paid else "open")
+    return Bill.objects.create(
+        customer=account.customer,
+        account=account,
+        period=period,
+        amount_due=amount_due,
+        amount_paid=amount_paid,
+        due_date=due_date,
+        paid_on=paid_on,
+        status=status,
+        **kwargs,
+    )

@@ -32,25 +32,71 @@ def _crud(*models: str, actions=("view", "add", "change", "delete")) -> tuple[st
 VIEW_ALL = ("accounts.view_all_records",)
 UNMASK = ("accounts.unmask_personal_data",)
 ORG_READ = _crud("org.orgunit", "org.staff", actions=("view",))
+CUSTOMER_PARTS = (
+    "customers.customer",
+    "customers.contact",
+    "customers.billingaccount",
+    "customers.productinstance",
+    "customers.bill",
+    "customers.payment",
+    "products.product",
+)
+CUSTOMER_READ = _crud(*CUSTOMER_PARTS, actions=("view",))
+CUSTOMER_EDIT = _crud("customers.customer", "customers.contact", actions=("add", "change"))
+UNIT_CUSTOMERS = ("customers.view_unit_customers",)
 
 ROLES: tuple[Role, ...] = (
     Role(
         "province_admin",
         _("Province administrator"),
         "province",
-        _crud("org.orgunit", "org.staff") + VIEW_ALL + UNMASK + ("accounts.view_user",),
+        _crud("org.orgunit", "org.staff")
+        + VIEW_ALL
+        + UNMASK
+        + ("accounts.view_user",)
+        + CUSTOMER_READ
+        + CUSTOMER_EDIT
+        + _crud("customers.customer", "customers.contact", actions=("delete",))
+        + _crud("products.product", actions=("add", "change", "delete"))
+        + (
+            "customers.transfer_customer",
+            "customers.merge_customer",
+            "customers.export_customer",
+            "customers.import_customer",
+        ),
     ),
     Role(
         "supervisor",
         _("Supervisor"),
         "province",
-        ORG_READ + _crud("org.staff", actions=("add", "change")) + UNMASK,
+        ORG_READ
+        + _crud("org.staff", actions=("add", "change"))
+        + UNMASK
+        + CUSTOMER_READ
+        + CUSTOMER_EDIT
+        + UNIT_CUSTOMERS
+        + ("customers.transfer_customer", "customers.export_customer"),
     ),
-    Role("account_manager", _("Account manager"), "province", ORG_READ),
-    Role("service_agent", _("Service agent"), "province", ORG_READ),
-    Role("channel_manager", _("Channel manager"), "province", ORG_READ),
-    Role("marketing", _("Marketing"), "province", ORG_READ),
-    Role("read_only", _("Read-only"), "province", ORG_READ + VIEW_ALL),
+    Role(
+        "account_manager",
+        _("Account manager"),
+        "province",
+        ORG_READ + CUSTOMER_READ + CUSTOMER_EDIT + ("customers.export_customer",),
+    ),
+    Role(
+        "service_agent",
+        _("Service agent"),
+        "province",
+        ORG_READ + CUSTOMER_READ + UNIT_CUSTOMERS,
+    ),
+    Role("channel_manager", _("Channel manager"), "province", ORG_READ + CUSTOMER_READ),
+    Role(
+        "marketing",
+        _("Marketing"),
+        "province",
+        ORG_READ + CUSTOMER_READ + UNIT_CUSTOMERS + ("customers.export_customer",),
+    ),
+    Role("read_only", _("Read-only"), "province", ORG_READ + VIEW_ALL + CUSTOMER_READ),
     Role(
         "hq_admin",
         _("HQ administrator"),

@@ -1,0 +1,1 @@
+"""Customer analysis pages with charts and exports (R2.5)."""

@@ -1,0 +1,7 @@
+"""API routes of the analysis app, included under /api/ by config/urls_province.py."""
+
+from rest_framework.routers import SimpleRouter
+
+router = SimpleRouter()
+
+urlpatterns = router.urls

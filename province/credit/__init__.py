@@ -1,0 +1,1 @@
+"""Customer credit: grades, limits, arrears policy, temporary credit (R2.3)."""

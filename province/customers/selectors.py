@@ -1,0 +1,87 @@
+"""Read queries of the customer master: search (R2.1.2) and the detail page's facts."""
+
+import re
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from province.customers.models import Contact, Customer
+from shared.validators import normalize_mobile
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_CERTIFICATE = re.compile(r"^[0-9A-Z]{17}[0-9A-Z]$")
+_NUMBER = re.compile(r"^\d{12}$")
+
+
+def search_customers(queryset: QuerySet, query: str) -> QuerySet:
+    """Find customers by number, certificate, phone (own or a contact's) or name fragment.
+
+    The shape of the query decides which index is used: exact b-tree lookups for number,
+    certificate and phone, the trigram index for a name fragment.
+    """
+    query = (query or "").strip()
+    if not query:
+        return queryset
+    compact = re.sub(r"[\s-]", "", query).upper()
+    if _NUMBER.match(compact):
+        return queryset.filter(number=compact)
+    if _CERTIFICATE.match(compact) and not _MOBILE.match(compact):
+        return queryset.filter(certificate_no=compact)
+    mobile = normalize_mobile(query) if re.fullmatch(r"[\d\s+-]{11,20}", query) else ""
+    if _MOBILE.match(mobile):
+        contact_has_it = Contact.objects.filter(customer=OuterRef("pk"), mobile=mobile)
+        return queryset.filter(Q(phone=mobile) | Exists(contact_has_it))
+    return queryset.filter(name__icontains=query)
+
+
+def customer_list(user) -> QuerySet:
+    return (
+        Customer.objects.visible_to(user)
+        .filter(merged_into__isnull=True)
+        .select_related("account_manager", "org_unit")
+    )
+
+
+def customer_history(customer: Customer) -> list[dict]:
+    """Every recorded change of ``customer``: who, when, and each field's before/after."""
+    records = list(customer.history.select_related("history_user").order_by("history_id"))
+    entries = []
+    previous = None
+    for record in records:
+        changes = []
+        if previous is not None:
+            delta = record.diff_against(previous)
+            changes = [
+                {
+                    "field": c.field,
+                    "label": str(Customer._meta.get_field(c.field).verbose_name),
+                    "old": _display(c.field, c.old),
+                    "new": _display(c.field, c.new),
+                }
+                for c in delta.changes
+                if c.field not in {"updated_at", "updated_by"}
+            ]
+        entries.append(
+            {
+                "at": record.history_date,
+                "user": str(record.history_user) if record.history_user else None,
+                "kind": {"+": "created", "~": "changed", "-": "deleted"}[record.history_type],
+                "reason": record.history_change_reason,
+                "changes": changes,
+            }
+        )
+        previous = record
+    entries.reverse()
+    return entries
+
+
+def _display(field_name: str, value) -> str:
+    """A history value as people read it: the related object's name, a choice's label."""
+    if value in (None, ""):
+        return ""
+    field = Customer._meta.get_field(field_name)
+    if field.is_relation:
+        related = field.related_model.objects.filter(pk=value).first()
+        return str(related) if related else str(value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)

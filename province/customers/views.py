@@ -1,0 +1,155 @@
+"""Pages of the customer master (R2.1.2): list with filters and search, detail with tabs,
+create/edit, transfer between account managers."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from province.customers import services
+from province.customers.filters import CustomerFilterSet
+from province.customers.forms import CustomerForm, TransferForm
+from province.customers.selectors import customer_history, customer_list
+from province.org.models import OrgUnit, Staff
+from shared.accounts.services import record_personal_data_access
+from shared.errors import Conflict
+from shared.masking import mask_mobile, mask_resident_id
+
+PAGE_SIZE = 50
+LEVEL_FIELDS = {"level", "is_strategic", "credit_grade", "credit_limit"}
+
+
+def _keyset_page(queryset, after: str | None):
+    """Newest first, ``PAGE_SIZE`` rows after id ``after``: no COUNT over the province."""
+    if after and after.isdigit():
+        queryset = queryset.filter(pk__lt=int(after))
+    rows = list(queryset.order_by("-pk")[: PAGE_SIZE + 1])
+    return rows[:PAGE_SIZE], (rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None)
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_list_view(request):
+    filterset = CustomerFilterSet(request.GET or None, queryset=customer_list(request.user))
+    filterset.form.fields["account_manager"].queryset = Staff.objects.visible_to(request.user)
+    filterset.form.fields["under"].queryset = OrgUnit.objects.visible_to(request.user)
+    rows, next_after = _keyset_page(filterset.qs, request.GET.get("after"))
+    unmask = request.user.has_perm("accounts.unmask_personal_data")
+    for row in rows:
+        row.shown_phone = row.phone if unmask else mask_mobile(row.phone)
+    query = request.GET.copy()
+    query.pop("after", None)
+    context = {
+        "filter": filterset,
+        "rows": rows,
+        "next_after": next_after,
+        "query": query.urlencode(),
+        "transfer_form": TransferForm(user=request.user),
+        "can_transfer": request.user.has_perm("customers.transfer_customer"),
+    }
+    template = (
+        "customers/_rows.html" if request.headers.get("HX-Request") else "customers/list.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_detail(request, pk):
+    customer = get_object_or_404(customer_list(request.user), pk=pk)
+    unmask = request.user.has_perm("accounts.unmask_personal_data")
+    contacts = list(customer.contacts.all())
+    if unmask:
+        seen = {"customers.Customer": {"ids": {customer.pk}, "fields": {"phone", "certificate_no"}}}
+        if contacts:
+            seen["customers.Contact"] = {"ids": {c.pk for c in contacts}, "fields": {"mobile"}}
+        record_personal_data_access(request.user, request.path, seen)
+    history = customer_history(customer)
+    context = {
+        "customer": customer,
+        "phone": customer.phone if unmask else mask_mobile(customer.phone),
+        "certificate": customer.certificate_no
+        if unmask
+        else mask_resident_id(customer.certificate_no),
+        "contacts": [
+            (contact, contact.mobile if unmask else mask_mobile(contact.mobile))
+            for contact in contacts
+        ],
+        "products": customer.products.select_related("product", "account"),
+        "bills": customer.bills.select_related("account")[:24],
+        "payments": customer.payments.select_related("account")[:24],
+        "members": customer.members.all()[:100],
+        "history": history,
+        "level_history": [
+            h for h in history if any(c["field"] in LEVEL_FIELDS for c in h["changes"])
+        ],
+        "unmask": unmask,
+    }
+    return render(request, "customers/detail.html", context)
+
+
+def _apply_service(form, call):
+    try:
+        return call()
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    except Conflict as exc:
+        message = str(exc.message)
+        if exc.link:
+            message = format_html('{} <a href="{}">{}</a>', message, exc.link, _("Open it"))
+        form.add_error(None, message)
+    return None
+
+
+@login_required
+def customer_form(request, pk=None):
+    customer = get_object_or_404(customer_list(request.user), pk=pk) if pk else None
+    if not request.user.has_perm("customers.change_customer" if pk else "customers.add_customer"):
+        raise PermissionDenied
+    form = CustomerForm(request.POST or None, instance=customer, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if not (k == "joined_on" and v is None)}
+        if customer:
+            saved = _apply_service(
+                form, lambda: services.update_customer(customer, actor=request.user, **data)
+            )
+        else:
+            saved = _apply_service(
+                form, lambda: services.create_customer(actor=request.user, **data)
+            )
+        if saved:
+            messages.success(request, _("Saved %(customer)s.") % {"customer": saved})
+            return redirect("customers:detail", pk=saved.pk)
+    return render(request, "customers/form.html", {"form": form, "customer": customer})
+
+
+@login_required
+@permission_required("customers.transfer_customer", raise_exception=True)
+def transfer(request):
+    if request.method != "POST":
+        return redirect("customers:list")
+    form = TransferForm(request.POST, user=request.user)
+    ids = [int(i) for i in request.POST.getlist("customers") if i.isdigit()]
+    if not ids:
+        messages.error(request, _("Choose at least one customer."))
+    elif form.is_valid():
+        try:
+            moved = services.transfer_customers(
+                ids,
+                form.cleaned_data["to_manager"],
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(
+                request,
+                _("%(count)d customers transferred to %(manager)s.")
+                % {"count": len(moved), "manager": form.cleaned_data["to_manager"].name},
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect(request.POST.get("next") or "customers:list")

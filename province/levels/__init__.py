@@ -1,0 +1,1 @@
+"""Customer levels and membership cards (R2.2)."""
