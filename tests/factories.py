@@ -108,9 +108,17 @@ def make_customer(manager, **kwargs):
     from province.customers import services
 
     n = next_number()
+    from province.customers.models import Customer
+
+    # Level and credit are set by their own runs, not on creation; tests may preset them.
+    preset = {k: kwargs.pop(k) for k in ("level", "credit_grade", "credit_limit") if k in kwargs}
     defaults = {"type": "enterprise", "name": f"Customer {n} Co., Ltd.", "phone": "13900139000"}
     defaults.update(kwargs)
-    return services.create_customer(account_manager=manager, **defaults)
+    customer = services.create_customer(account_manager=manager, **defaults)
+    if preset:
+        Customer.objects.filter(pk=customer.pk).update(**preset)
+        customer.refresh_from_db()
+    return customer
 
 
 def make_account(customer, **kwargs):

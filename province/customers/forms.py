@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from province.customers.models import Customer
 from province.org.models import Staff
+from shared.forms import BootstrapFormMixin
 
 
-class CustomerForm(forms.ModelForm):
+class CustomerForm(BootstrapFormMixin, forms.ModelForm):
     # Wider than stored: people type spaces, dashes and +86; the services normalise.
     phone = forms.CharField(label=_("phone"), max_length=20, required=False)
     certificate_no = forms.CharField(label=_("certificate number"), max_length=30, required=False)
@@ -30,7 +31,7 @@ class CustomerForm(forms.ModelForm):
             "is_strategic",
             "joined_on",
         ]
-        widgets = {"joined_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"joined_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,7 +45,7 @@ class CustomerForm(forms.ModelForm):
         pass  # the services check duplicates (with a link to the existing customer)
 
 
-class TransferForm(forms.Form):
+class TransferForm(BootstrapFormMixin, forms.Form):
     to_manager = forms.ModelChoiceField(
         label=_("New account manager"), queryset=Staff.objects.none()
     )

@@ -6,9 +6,11 @@ from. ``org_unit`` repeats the account manager's unit so that "customers of my s
 one indexed prefix match (R9.2).
 """
 
-from django.contrib.postgres.indexes import GinIndex
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from province.customers.choices import (
@@ -133,7 +135,9 @@ class Customer(TrackedModel):
             models.Index(fields=["org_unit", "-id"], name="cust_customer_unit"),
             models.Index(fields=["phone"], name="cust_customer_phone"),
             models.Index(fields=["status", "level"], name="cust_customer_status_level"),
-            GinIndex(fields=["name"], name="cust_customer_name_trgm", opclasses=["gin_trgm_ops"]),
+            # Name fragments are searched with icontains, i.e. UPPER(name) LIKE UPPER('%…%'):
+            # the trigram index must be on the same expression to be used.
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="cust_customer_name_trgm"),
         ]
 
     def __str__(self) -> str:
@@ -339,3 +343,77 @@ class Payment(_CustomerPart, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.amount}"
+
+
+class CustomerMerge(models.Model):
+    """One merge of a duplicate customer into a survivor, and what it moved (R2.1.2).
+
+    ``moved`` maps ``"app_label.Model"`` to ``{relation field: [ids]}``: exactly the rows the
+    merge re-pointed, so that a revert moves back those rows and no others.
+    ``duplicate_status`` keeps the duplicate's status before it was set to churned.
+    """
+
+    survivor = models.ForeignKey(
+        Customer,
+        verbose_name=_("surviving customer"),
+        on_delete=models.PROTECT,
+        related_name="merges_received",
+    )
+    duplicate = models.ForeignKey(
+        Customer,
+        verbose_name=_("duplicate customer"),
+        on_delete=models.PROTECT,
+        related_name="merges_absorbed",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("merged by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("merged at"), db_index=True)
+    reason = models.CharField(_("reason"), max_length=200)
+    moved = models.JSONField(_("moved records"), default=dict)
+    duplicate_status = models.CharField(
+        _("status before the merge"), max_length=16, choices=CustomerStatus.choices
+    )
+    reverted_at = models.DateTimeField(_("reverted at"), null=True, blank=True)
+    reverted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reverted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(survivor=models.F("duplicate")),
+                name="%(app_label)s_%(class)s_not_into_itself",
+                violation_error_message=_("A customer cannot be merged into itself."),
+            ),
+            models.UniqueConstraint(
+                fields=["duplicate"],
+                condition=Q(reverted_at__isnull=True),
+                name="%(app_label)s_%(class)s_one_live_merge_per_duplicate",
+                violation_error_message=_("This customer has already been merged."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.duplicate} → {self.survivor}"
+
+    @property
+    def is_reverted(self) -> bool:
+        return self.reverted_at is not None
+
+    def moved_counts(self) -> dict[str, int]:
+        """How many rows of each model the merge moved (for previews and the merge list)."""
+        return {
+            label: sum(len(ids) for ids in fields.values()) for label, fields in self.moved.items()
+        }

@@ -5,10 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 from province.org.models import OrgUnit, Staff
 from shared.accounts.roles import roles_for
+from shared.forms import BootstrapFormMixin
 from shared.validators import normalize_mobile
 
 
-class OrgUnitForm(forms.ModelForm):
+class OrgUnitForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = OrgUnit
         fields = ["name", "code", "kind", "parent", "is_active"]
@@ -21,7 +22,7 @@ class OrgUnitForm(forms.ModelForm):
         pass  # the services check uniqueness (same messages as the API)
 
 
-class StaffForm(forms.ModelForm):
+class StaffForm(BootstrapFormMixin, forms.ModelForm):
     username = forms.CharField(label=_("Username"), max_length=150)
     password = forms.CharField(
         label=_("Initial password"), widget=forms.PasswordInput, required=False

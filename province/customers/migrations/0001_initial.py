@@ -2,6 +2,7 @@
 
 import django.contrib.postgres.indexes
 import django.db.models.deletion
+import django.db.models.functions.text
 import province.customers.models
 import shared.validators
 import simple_history.models
@@ -333,7 +334,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='customer',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['name'], name='cust_customer_name_trgm', opclasses=['gin_trgm_ops']),
+            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('name'), name='gin_trgm_ops'), name='cust_customer_name_trgm'),
         ),
         migrations.AddConstraint(
             model_name='customer',
