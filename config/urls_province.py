@@ -29,7 +29,10 @@ router.register("customers", CustomerViewSet, basename="customer")
 urlpatterns = [
     path("", home, name="home"),
     path("org/", include("province.org.urls")),
+    path("customers/io/", include("province.customers.urls_io")),
     path("customers/", include("province.customers.urls")),
+    # Before the router: "import", "export", "merge" must not be taken for customer ids.
+    path("api/customers/", include("province.customers.api_io")),
     path("api/", include(router.urls)),
     path("api/levels/", include("province.levels.api_urls")),
     path("api/credit/", include("province.credit.api_urls")),
