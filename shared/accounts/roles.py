@@ -41,7 +41,8 @@ CUSTOMER_PARTS = (
     "customers.payment",
     "products.product",
 )
-CUSTOMER_READ = _crud(*CUSTOMER_PARTS, actions=("view",))
+CUSTOMER_READ = _crud(*CUSTOMER_PARTS, "analysis.satisfactionscore", actions=("view",))
+SATISFACTION_IMPORT = _crud("analysis.satisfactionscore", actions=("add",))
 CUSTOMER_EDIT = _crud("customers.customer", "customers.contact", actions=("add", "change"))
 UNIT_CUSTOMERS = ("customers.view_unit_customers",)
 
@@ -58,6 +59,7 @@ ROLES: tuple[Role, ...] = (
         + CUSTOMER_EDIT
         + _crud("customers.customer", "customers.contact", actions=("delete",))
         + _crud("products.product", actions=("add", "change", "delete"))
+        + SATISFACTION_IMPORT
         + (
             "customers.transfer_customer",
             "customers.merge_customer",
@@ -94,7 +96,11 @@ ROLES: tuple[Role, ...] = (
         "marketing",
         _("Marketing"),
         "province",
-        ORG_READ + CUSTOMER_READ + UNIT_CUSTOMERS + ("customers.export_customer",),
+        ORG_READ
+        + CUSTOMER_READ
+        + UNIT_CUSTOMERS
+        + SATISFACTION_IMPORT
+        + ("customers.export_customer",),
     ),
     Role("read_only", _("Read-only"), "province", ORG_READ + VIEW_ALL + CUSTOMER_READ),
     Role(

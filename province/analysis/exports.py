@@ -1,0 +1,279 @@
+"""Exports of the analysis pages' figures (R2.5: "each as a page with charts and an export").
+
+Each page's figures become a list of sections (a title, column headings, rows), written as
+an Excel workbook with one sheet per section when openpyxl is installed, and otherwise as
+one CSV file with the sections one under another. The CSV starts with a UTF-8 byte-order
+mark so that Excel on Chinese Windows opens it with the right encoding.
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class Section:
+    title: str
+    headings: list[str]
+    rows: list[list]
+
+
+def jsonable(value):
+    """The figures as JSON-ready data: amounts and rates as strings (exact, as DRF does)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(item) for item in value]
+    return value
+
+
+def _cell(value):
+    return "" if value is None else value
+
+
+def composition_sections(figures: dict) -> list[Section]:
+    def counts(title, heading, rows):
+        return Section(title, [heading, _("Customers")], [[r["label"], r["count"]] for r in rows])
+
+    over_time = figures["over_time"]
+    return [
+        counts(_("Customers by level"), _("Level"), figures["by_level"]),
+        counts(_("Customers by type"), _("Customer type"), figures["by_type"]),
+        counts(_("Customers by industry"), _("Industry"), figures["by_industry"]),
+        counts(_("Customers by city"), _("City"), figures["by_city"]),
+        counts(_("Customers by status"), _("Status"), figures["by_status"]),
+        Section(
+            _("Active customers per month"),
+            [_("Month"), _("Active customers")],
+            [list(pair) for pair in zip(over_time["months"], over_time["active"], strict=True)],
+        ),
+    ]
+
+
+def product_sections(figures: dict) -> list[Section]:
+    headings = [
+        _("Revenue"),
+        _("Billed customers"),
+        _("Instances in service"),
+        _("Customers holding it"),
+        _("New instances"),
+    ]
+
+    def numbers(row):
+        return [
+            row["revenue"],
+            row["billed_customers"],
+            row["instances"],
+            row["holders"],
+            row["new_instances"],
+        ]
+
+    return [
+        Section(
+            _("By product"),
+            [_("Code"), _("Product"), *headings],
+            [[row["code"], row["label"], *numbers(row)] for row in figures["by_product"]],
+        ),
+        Section(
+            _("By product category"),
+            [_("Category"), *headings],
+            [[row["label"], *numbers(row)] for row in figures["by_category"]],
+        ),
+    ]
+
+
+def satisfaction_sections(figures: dict) -> list[Section]:
+    def averages(title, heading, rows):
+        return Section(
+            title,
+            [heading, _("Average score"), _("Scores")],
+            [[r["label"], _cell(r["average"]), r["count"]] for r in rows],
+        )
+
+    by_month = figures["by_month"]
+    return [
+        averages(_("Average score by level"), _("Level"), figures["by_level"]),
+        averages(_("Average score by industry"), _("Industry"), figures["by_industry"]),
+        Section(
+            _("Average score by month"),
+            [_("Month"), _("Average score"), _("Scores")],
+            [
+                [month, _cell(average), count]
+                for month, average, count in zip(
+                    by_month["months"], by_month["average"], by_month["count"], strict=True
+                )
+            ],
+        ),
+        Section(
+            _("Score distribution"),
+            [_("Score band"), _("Scores")],
+            [[band["label"], band["count"]] for band in figures["distribution"]],
+        ),
+    ]
+
+
+def value_sections(figures: dict) -> list[Section]:
+    churn, clv = figures["churn"], figures["clv"]
+    return [
+        Section(
+            _("Revenue per month"),
+            [
+                _("Month"),
+                _("Paid revenue"),
+                _("Active customers"),
+                _("ARPU"),
+                _("Month on month %"),
+                _("Year on year %"),
+            ],
+            [
+                [
+                    m["month"],
+                    m["revenue"],
+                    m["active_customers"],
+                    _cell(m["arpu"]),
+                    _cell(m["mom"]),
+                    _cell(m["yoy"]),
+                ]
+                for m in figures["months"]
+            ],
+        ),
+        Section(
+            _("Customer lifetime value"),
+            [_("Figure"), _("Value")],
+            [
+                [_("Customers churned in the period"), churn["churned"]],
+                [_("Customer-months"), churn["customer_months"]],
+                [_("Monthly churn rate %"), _cell(churn["monthly_rate"])],
+                [_("Expected lifetime (months)"), churn["expected_lifetime_months"]],
+                [_("Billed customers"), clv["billed_customers"]],
+                [_("Average monthly revenue per customer"), clv["average_monthly_revenue"]],
+                [_("Average customer lifetime value"), clv["average"]],
+            ],
+        ),
+        Section(
+            _("Top customers by revenue"),
+            [
+                _("Rank"),
+                _("Customer number"),
+                _("Customer"),
+                _("Level"),
+                _("Paid revenue"),
+                _("Billed months"),
+                _("Average monthly revenue"),
+                _("Lifetime value"),
+            ],
+            [
+                [
+                    row["rank"],
+                    row["number"],
+                    row["name"],
+                    row["level"],
+                    row["revenue"],
+                    row["billed_months"],
+                    row["average_monthly_revenue"],
+                    row["clv"],
+                ]
+                for row in figures["top"]
+            ],
+        ),
+    ]
+
+
+def pricing_sections(figures: dict) -> list[Section]:
+    uptake = figures["uptake"]
+    return [
+        Section(
+            _("New product instances per month"),
+            [_("Product"), *uptake["months"], _("Total")],
+            [[row["label"], *row["counts"], row["total"]] for row in uptake["products"]],
+        ),
+        Section(
+            _("Average monthly fee against list price"),
+            [
+                _("Code"),
+                _("Product"),
+                _("List price"),
+                _("Average monthly fee"),
+                _("Discount %"),
+                _("Instances"),
+            ],
+            [
+                [
+                    row["code"],
+                    row["label"],
+                    row["list_price"],
+                    row["average_fee"],
+                    _cell(row["discount"]),
+                    row["instances"],
+                ]
+                for row in figures["prices"]
+            ],
+        ),
+        Section(
+            _("Distribution of discounts"),
+            [_("Discount"), _("Instances")],
+            [[band["label"], band["count"]] for band in figures["discount_distribution"]],
+        ),
+    ]
+
+
+def _xlsx_available() -> bool:
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _csv_response(sections: list[Section], filename: str) -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for index, section in enumerate(sections):
+        if index:
+            writer.writerow([])
+        writer.writerow([section.title])
+        writer.writerow(section.headings)
+        writer.writerows([[_cell(value) for value in row] for row in section.rows])
+    response = HttpResponse(
+        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def _xlsx_response(sections: list[Section], filename: str) -> HttpResponse:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    used = set()
+    for section in sections:
+        # Sheet titles: at most 31 characters, none of []:*?/\ , unique in the workbook.
+        title = "".join(ch for ch in section.title if ch not in "[]:*?/\\")[:31] or "Sheet"
+        while title in used:
+            title = f"{title[:28]}_{len(used)}"
+        used.add(title)
+        sheet = workbook.create_sheet(title)
+        sheet.append(section.headings)
+        for row in section.rows:
+            sheet.append([_cell(value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
+
+
+def export_response(sections: list[Section], filename: str, fmt: str) -> HttpResponse:
+    """``fmt`` "xlsx" gives a workbook if openpyxl is installed; anything else CSV."""
+    if fmt == "xlsx" and _xlsx_available():
+        return _xlsx_response(sections, filename)
+    return _csv_response(sections, filename)
