@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -208,6 +209,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several apps have a "level" or "status" choice; name each enum after its meaning.
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerLevelEnum": "province.customers.choices.CustomerLevel",
+        "CustomerStatusEnum": "province.customers.choices.CustomerStatus",
+        "RegradingRunStatusEnum": "province.levels.choices.RunStatus",
+        "LevelProposalStatusEnum": "province.levels.choices.ProposalStatus",
+        "MembershipCardStatusEnum": "province.levels.choices.CardStatus",
+    },
 }
 
 # --- Celery and sync -----------------------------------------------------------------------
@@ -233,6 +242,11 @@ CELERY_BEAT_SCHEDULE = {
     "sync-sweep": {
         "task": "sync.tasks.sweep_task",
         "schedule": env_int("SYNC_SWEEP_SECONDS", 30),
+    },
+    # R2.2: monthly re-grading proposals, 02:30 Beijing time on the 1st.
+    "levels-monthly-regrading": {
+        "task": "province.levels.tasks.regrade_all_provinces_task",
+        "schedule": crontab(day_of_month="1", hour="2", minute="30"),
     },
 }
 # Retry backoff of failed sync messages: base * 2**attempts seconds, capped.

@@ -43,6 +43,14 @@ CUSTOMER_PARTS = (
 )
 CUSTOMER_READ = _crud(*CUSTOMER_PARTS, "analysis.satisfactionscore", actions=("view",))
 SATISFACTION_IMPORT = _crud("analysis.satisfactionscore", actions=("add",))
+LEVELS_READ = _crud(
+    "levels.levelstandard", "levels.regradingrun", "levels.levelproposal", "levels.levelchange",
+    "levels.membershipcard", actions=("view",),
+)
+LEVELS_DECIDE = (
+    "levels.decide_levelproposal", "levels.override_level", "levels.review_members",
+    "levels.add_membershipcard", "levels.change_membershipcard",
+)
 CUSTOMER_EDIT = _crud("customers.customer", "customers.contact", actions=("add", "change"))
 UNIT_CUSTOMERS = ("customers.view_unit_customers",)
 
@@ -60,6 +68,10 @@ ROLES: tuple[Role, ...] = (
         + _crud("customers.customer", "customers.contact", actions=("delete",))
         + _crud("products.product", actions=("add", "change", "delete"))
         + SATISFACTION_IMPORT
+        + LEVELS_READ
+        + LEVELS_DECIDE
+        + _crud("levels.levelstandard", actions=("add", "change", "delete"))
+        + ("levels.add_regradingrun",)
         + (
             "customers.transfer_customer",
             "customers.merge_customer",
@@ -77,19 +89,32 @@ ROLES: tuple[Role, ...] = (
         + CUSTOMER_READ
         + CUSTOMER_EDIT
         + UNIT_CUSTOMERS
+        + LEVELS_READ
+        + LEVELS_DECIDE
         + ("customers.transfer_customer", "customers.export_customer"),
     ),
     Role(
         "account_manager",
         _("Account manager"),
         "province",
-        ORG_READ + CUSTOMER_READ + CUSTOMER_EDIT + ("customers.export_customer",),
+        ORG_READ
+        + CUSTOMER_READ
+        + CUSTOMER_EDIT
+        + ("customers.export_customer", "levels.add_membershipcard")
+        + _crud(
+            "levels.levelstandard", "levels.levelproposal", "levels.levelchange",
+            "levels.membershipcard", actions=("view",),
+        ),
     ),
     Role(
         "service_agent",
         _("Service agent"),
         "province",
-        ORG_READ + CUSTOMER_READ + UNIT_CUSTOMERS,
+        ORG_READ
+        + CUSTOMER_READ
+        + UNIT_CUSTOMERS
+        + _crud("levels.levelchange", "levels.membershipcard", actions=("view",))
+        + ("levels.change_membershipcard",),
     ),
     Role("channel_manager", _("Channel manager"), "province", ORG_READ + CUSTOMER_READ),
     Role(
@@ -100,9 +125,12 @@ ROLES: tuple[Role, ...] = (
         + CUSTOMER_READ
         + UNIT_CUSTOMERS
         + SATISFACTION_IMPORT
+        + _crud("levels.levelstandard", "levels.levelchange", actions=("view",))
         + ("customers.export_customer",),
     ),
-    Role("read_only", _("Read-only"), "province", ORG_READ + VIEW_ALL + CUSTOMER_READ),
+    Role(
+        "read_only", _("Read-only"), "province", ORG_READ + VIEW_ALL + CUSTOMER_READ + LEVELS_READ
+    ),
     Role(
         "hq_admin",
         _("HQ administrator"),
