@@ -216,6 +216,9 @@ SPECTACULAR_SETTINGS = {
         "RegradingRunStatusEnum": "province.levels.choices.RunStatus",
         "LevelProposalStatusEnum": "province.levels.choices.ProposalStatus",
         "MembershipCardStatusEnum": "province.levels.choices.CardStatus",
+        "CreditGradeEnum": "province.credit.choices.CreditGrade",
+        "CreditGrantStatusEnum": "province.credit.choices.GrantStatus",
+        "CreditChangeRequestStatusEnum": "province.credit.choices.ChangeRequestStatus",
     },
 }
 
@@ -247,6 +250,16 @@ CELERY_BEAT_SCHEDULE = {
     "levels-monthly-regrading": {
         "task": "province.levels.tasks.regrade_all_provinces_task",
         "schedule": crontab(day_of_month="1", hour="2", minute="30"),
+    },
+    # R2.3: credit assessment on the 2nd (after re-grading: the level feeds the score).
+    "credit-assessment-monthly": {
+        "task": "province.credit.tasks.assess_credit_all_provinces_task",
+        "schedule": crontab(day_of_month="2", hour="2", minute="30"),
+    },
+    # Emergency reconnections expire by the hour.
+    "credit-expire-grants": {
+        "task": "province.credit.tasks.expire_credit_grants_all_provinces_task",
+        "schedule": crontab(minute="5"),
     },
 }
 # Retry backoff of failed sync messages: base * 2**attempts seconds, capped.

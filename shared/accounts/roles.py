@@ -44,12 +44,34 @@ CUSTOMER_PARTS = (
 CUSTOMER_READ = _crud(*CUSTOMER_PARTS, "analysis.satisfactionscore", actions=("view",))
 SATISFACTION_IMPORT = _crud("analysis.satisfactionscore", actions=("add",))
 LEVELS_READ = _crud(
-    "levels.levelstandard", "levels.regradingrun", "levels.levelproposal", "levels.levelchange",
-    "levels.membershipcard", actions=("view",),
+    "levels.levelstandard",
+    "levels.regradingrun",
+    "levels.levelproposal",
+    "levels.levelchange",
+    "levels.membershipcard",
+    actions=("view",),
 )
+CREDIT_READ = _crud(
+    "credit.creditpolicy",
+    "credit.creditassessment",
+    "credit.creditchange",
+    "credit.creditchangerequest",
+    "credit.temporarycredit",
+    "credit.emergencyreconnection",
+    actions=("view",),
+) + ("credit.view_arrears_warnings",)
+CREDIT_REQUEST = ("credit.add_creditchangerequest",)
+CREDIT_APPROVE = ("credit.approve_creditchangerequest",)
+CREDIT_RELIEF = _crud(
+    "credit.temporarycredit", "credit.emergencyreconnection", actions=("add", "change")
+)
+CREDIT_POLICY = _crud("credit.creditpolicy", actions=("add", "change", "delete"))
 LEVELS_DECIDE = (
-    "levels.decide_levelproposal", "levels.override_level", "levels.review_members",
-    "levels.add_membershipcard", "levels.change_membershipcard",
+    "levels.decide_levelproposal",
+    "levels.override_level",
+    "levels.review_members",
+    "levels.add_membershipcard",
+    "levels.change_membershipcard",
 )
 CUSTOMER_EDIT = _crud("customers.customer", "customers.contact", actions=("add", "change"))
 UNIT_CUSTOMERS = ("customers.view_unit_customers",)
@@ -72,6 +94,11 @@ ROLES: tuple[Role, ...] = (
         + LEVELS_DECIDE
         + _crud("levels.levelstandard", actions=("add", "change", "delete"))
         + ("levels.add_regradingrun",)
+        + CREDIT_READ
+        + CREDIT_REQUEST
+        + CREDIT_APPROVE
+        + CREDIT_RELIEF
+        + CREDIT_POLICY
         + (
             "customers.transfer_customer",
             "customers.merge_customer",
@@ -91,6 +118,10 @@ ROLES: tuple[Role, ...] = (
         + UNIT_CUSTOMERS
         + LEVELS_READ
         + LEVELS_DECIDE
+        + CREDIT_READ
+        + CREDIT_REQUEST
+        + CREDIT_APPROVE
+        + CREDIT_RELIEF
         + ("customers.transfer_customer", "customers.export_customer"),
     ),
     Role(
@@ -101,9 +132,14 @@ ROLES: tuple[Role, ...] = (
         + CUSTOMER_READ
         + CUSTOMER_EDIT
         + ("customers.export_customer", "levels.add_membershipcard")
+        + CREDIT_READ
+        + CREDIT_REQUEST
         + _crud(
-            "levels.levelstandard", "levels.levelproposal", "levels.levelchange",
-            "levels.membershipcard", actions=("view",),
+            "levels.levelstandard",
+            "levels.levelproposal",
+            "levels.levelchange",
+            "levels.membershipcard",
+            actions=("view",),
         ),
     ),
     Role(
@@ -114,7 +150,8 @@ ROLES: tuple[Role, ...] = (
         + CUSTOMER_READ
         + UNIT_CUSTOMERS
         + _crud("levels.levelchange", "levels.membershipcard", actions=("view",))
-        + ("levels.change_membershipcard",),
+        + ("levels.change_membershipcard",)
+        + CREDIT_READ,
     ),
     Role("channel_manager", _("Channel manager"), "province", ORG_READ + CUSTOMER_READ),
     Role(
@@ -129,7 +166,10 @@ ROLES: tuple[Role, ...] = (
         + ("customers.export_customer",),
     ),
     Role(
-        "read_only", _("Read-only"), "province", ORG_READ + VIEW_ALL + CUSTOMER_READ + LEVELS_READ
+        "read_only",
+        _("Read-only"),
+        "province",
+        ORG_READ + VIEW_ALL + CUSTOMER_READ + LEVELS_READ + CREDIT_READ,
     ),
     Role(
         "hq_admin",
