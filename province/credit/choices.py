@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CreditGrade(models.TextChoices):
@@ -14,7 +15,7 @@ class CreditGrade(models.TextChoices):
 
 
 class ChangeRequestStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    PENDING = "pending", pgettext_lazy("approval status", "Pending")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
 
@@ -28,7 +29,7 @@ class ChangeSource(models.TextChoices):
 class GrantStatus(models.TextChoices):
     """State of a temporary credit or an emergency reconnection."""
 
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("grant status", "Active")
     EXPIRED = "expired", _("Expired")
     REVOKED = "revoked", _("Revoked")
 

@@ -1,12 +1,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shared.vocab.customer_types import CustomerType  # noqa: F401  (re-exported for the app)
 
 
 class CustomerStatus(models.TextChoices):
     POTENTIAL = "potential", _("Potential")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("customer status", "Active")
     SUSPENDED = "suspended", _("Suspended")
     CHURNED = "churned", _("Churned")
 
@@ -27,7 +28,7 @@ class CustomerLevel(models.TextChoices):
 
 class ContactRole(models.TextChoices):
     DECISION_MAKER = "decision_maker", _("Decision maker")
-    FINANCE = "finance", _("Finance")
+    FINANCE = "finance", pgettext_lazy("contact role", "Finance")
     TECHNICAL = "technical", _("Technical")
     OTHER = "other", _("Other")
 

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from province.customers.choices import CustomerLevel
 
@@ -17,7 +18,7 @@ class RunStatus(models.TextChoices):
 
 
 class ProposalStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    PENDING = "pending", pgettext_lazy("approval status", "Pending")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     # A later run re-evaluated the customer, so this proposal's figures are out of date.
@@ -31,7 +32,7 @@ class ChangeSource(models.TextChoices):
 
 
 class CardStatus(models.TextChoices):
-    APPLIED = "applied", _("Applied")
+    APPLIED = "applied", pgettext_lazy("card status", "Applied")
     ISSUED = "issued", _("Issued")
     LOST = "lost", _("Reported lost")
     CANCELLED = "cancelled", _("Cancelled")
