@@ -34,20 +34,9 @@ from province.credit.selectors import (
 from province.customers.models import Customer
 from province.org.models import OrgUnit, Staff
 from shared.errors import Conflict
+from shared.forms import apply_service
 
 WARNINGS_ON_PAGE = 500
-
-
-def _apply_service(form, call):
-    """Run a service; its field errors land on the form, conflicts as a form error."""
-    try:
-        return call()
-    except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    except Conflict as exc:
-        form.add_error(None, str(exc.message))
-    return None
 
 
 @login_required
@@ -83,7 +72,7 @@ def customer_credit(request, pk):
                     customer, actor=user, **data
                 ),
             }
-            if _apply_service(form, calls[which]) is not None:
+            if apply_service(form, calls[which]) is not None:
                 done = {
                     "request": _("The credit change was sent for approval."),
                     "temporary": _("Temporary credit granted."),

@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from province.customers import services
@@ -14,7 +13,7 @@ from province.customers.forms import CustomerForm, TransferForm
 from province.customers.selectors import customer_history, customer_list
 from province.org.models import OrgUnit, Staff
 from shared.accounts.services import record_personal_data_access
-from shared.errors import Conflict
+from shared.forms import apply_service
 from shared.masking import mask_mobile, mask_resident_id
 
 PAGE_SIZE = 50
@@ -90,20 +89,6 @@ def customer_detail(request, pk):
     return render(request, "customers/detail.html", context)
 
 
-def _apply_service(form, call):
-    try:
-        return call()
-    except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    except Conflict as exc:
-        message = str(exc.message)
-        if exc.link:
-            message = format_html('{} <a href="{}">{}</a>', message, exc.link, _("Open it"))
-        form.add_error(None, message)
-    return None
-
-
 @login_required
 def customer_form(request, pk=None):
     customer = get_object_or_404(customer_list(request.user), pk=pk) if pk else None
@@ -113,11 +98,11 @@ def customer_form(request, pk=None):
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if not (k == "joined_on" and v is None)}
         if customer:
-            saved = _apply_service(
+            saved = apply_service(
                 form, lambda: services.update_customer(customer, actor=request.user, **data)
             )
         else:
-            saved = _apply_service(
+            saved = apply_service(
                 form, lambda: services.create_customer(actor=request.user, **data)
             )
         if saved:

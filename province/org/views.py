@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,19 +11,7 @@ from province.org.filters import StaffFilterSet
 from province.org.forms import OrgUnitForm, StaffForm
 from province.org.models import OrgUnit, Staff
 from province.org.selectors import org_tree
-from shared.errors import Conflict
-
-
-def _apply_service(form, call):
-    """Run a service; put its field errors on the form. Returns the result or None."""
-    try:
-        return call()
-    except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    except Conflict as exc:
-        form.add_error(None, str(exc.message))
-    return None
+from shared.forms import apply_service
 
 
 @login_required
@@ -62,11 +49,11 @@ def unit_form(request, pk=None):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if unit:
-            saved = _apply_service(
+            saved = apply_service(
                 form, lambda: services.update_org_unit(unit, actor=request.user, **data)
             )
         else:
-            saved = _apply_service(
+            saved = apply_service(
                 form, lambda: services.create_org_unit(actor=request.user, **data)
             )
         if saved:
@@ -88,12 +75,12 @@ def staff_form(request, pk=None):
         username = data.pop("username", None)
         password = data.pop("password", None)
         if staff:
-            saved = _apply_service(
+            saved = apply_service(
                 form,
                 lambda: services.update_staff(staff, actor=request.user, roles=roles, **data),
             )
         else:
-            saved = _apply_service(
+            saved = apply_service(
                 form,
                 lambda: services.create_staff(
                     actor=request.user,

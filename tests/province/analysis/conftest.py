@@ -139,3 +139,12 @@ def scope_for(user, **extra):
     form = AnalysisFilterForm({**PERIOD, **extra}, user=user)
     assert form.is_valid(), form.errors
     return form.scope()
+
+
+@pytest.fixture
+def english():
+    """Labels and messages asserted in English, the source language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -81,8 +81,14 @@ def test_r2_5_1_page_shows_a_managers_own_figures(world, tenant_client):
     assert response.context["figures"]["total"] == 2
 
 
+def english(client):
+    """The export's labels are asserted in English (the source text)."""
+    client.cookies["django_language"] = "en"
+    return client
+
+
 def test_r2_5_1_export_csv_holds_the_figures(world, tenant_client):
-    response = tenant_client("bj", world.org.admin.user).get(
+    response = english(tenant_client("bj", world.org.admin.user)).get(
         "/analysis/composition/", {**PERIOD, "format": "csv"}
     )
     assert response.status_code == 200
@@ -96,7 +102,7 @@ def test_r2_5_1_export_csv_holds_the_figures(world, tenant_client):
 
 
 def test_r2_5_4_export_csv_holds_arpu_and_top_customers(world, tenant_client):
-    response = tenant_client("bj", world.org.admin.user).get(
+    response = english(tenant_client("bj", world.org.admin.user)).get(
         "/analysis/value/", {**PERIOD, "top": "2", "format": "csv"}
     )
     rows = _csv_rows(response)
@@ -107,7 +113,7 @@ def test_r2_5_4_export_csv_holds_arpu_and_top_customers(world, tenant_client):
 
 def test_r2_5_export_xlsx_when_openpyxl_is_installed(world, tenant_client):
     openpyxl = pytest.importorskip("openpyxl")
-    response = tenant_client("bj", world.org.admin.user).get(
+    response = english(tenant_client("bj", world.org.admin.user)).get(
         "/analysis/pricing/", {**PERIOD, "format": "xlsx"}
     )
     assert response["Content-Type"] == XLSX_TYPE

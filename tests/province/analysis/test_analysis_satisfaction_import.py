@@ -51,6 +51,7 @@ def test_r2_5_3_import_gbk_on_a_1_to_5_scale(world):
     assert score.score == Decimal("75.00") and score.scale == "1-5"
 
 
+@pytest.mark.usefixtures("english")
 def test_r2_5_3_bad_rows_are_reported_by_line_and_nothing_is_written(world):
     text = _csv(
         "customer number,survey,date,score,comment",

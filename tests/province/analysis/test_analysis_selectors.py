@@ -257,6 +257,7 @@ def test_r2_5_5_average_fee_and_discount_per_product(world):
     }
 
 
+@pytest.mark.usefixtures("english")
 def test_r2_5_5_discount_distribution(world):
     # per instance: 1-90/100 = 10 % → 10–20 band; 1-70/100 = 30 % → 30–40;
     # 1-150/200 = 25 % → 20–30; 60 ≥ 50 → no discount
