@@ -107,7 +107,7 @@ def run() -> int:
     marker = DATA / f"demo-seeded-{base}"
     if not marker.exists():
         manage("seed_hq_demo")
-        manage("seed_demo", "--all")
+        manage("seed_demo", "--all", "--customers", "2000")
         marker.write_text(time.strftime("%Y-%m-%d %H:%M:%S\n"))
     processes = [
         subprocess.Popen([PY, "manage.py", "runserver", f"0.0.0.0:{port}", "--noreload"], cwd=ROOT),

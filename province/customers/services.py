@@ -135,13 +135,13 @@ def _normalise(fields: dict) -> None:
         fields["name"] = fields["name"].strip()
 
 
-def _next_number() -> str:
-    """Province code + 10-digit sequence, e.g. 110000000042 for Beijing."""
+def _reserve_id_and_number() -> tuple[int, str]:
+    """The next id and the number made from it: province code + 10 digits (110000000042)."""
     prefix = getattr(connection.tenant, "code", "") or "00"
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence('customers_customer', 'id'))")
         (value,) = cursor.fetchone()
-    return f"{prefix}{value:010d}"
+    return value, f"{prefix}{value:010d}"
 
 
 @transaction.atomic
@@ -160,12 +160,14 @@ def create_customer(*, actor=None, org_unit=None, number: str | None = None, **f
     if org_unit is None:
         raise ValidationError({"account_manager": _("Choose the account manager.")})
     fields.setdefault("joined_on", date.today())
-    customer = Customer(org_unit=org_unit, number=number or _next_number(), **fields)
+    customer = Customer(org_unit=org_unit, number=number, **fields)
+    if not number:
+        customer.pk, customer.number = _reserve_id_and_number()
     if Customer.objects.filter(number=customer.number).exists():
         raise ValidationError({"number": _("This customer number is already used.")})
     customer.stamp(actor)
     customer.full_clean(validate_unique=False, validate_constraints=False)
-    customer.save()
+    customer.save(force_insert=True)
     return customer
 
 
