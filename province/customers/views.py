@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from province.customers import services
 from province.customers.filters import CustomerFilterSet
@@ -20,12 +21,38 @@ PAGE_SIZE = 50
 LEVEL_FIELDS = {"level", "is_strategic", "credit_grade", "credit_limit"}
 
 
-def _keyset_page(queryset, after: str | None):
-    """Newest first, ``PAGE_SIZE`` rows after id ``after``: no COUNT over the province."""
-    if after and after.isdigit():
-        queryset = queryset.filter(pk__lt=int(after))
-    rows = list(queryset.order_by("-pk")[: PAGE_SIZE + 1])
-    return rows[:PAGE_SIZE], (rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None)
+SORTS = {
+    "name": ("name", "pk"),
+    "number": ("number",),
+    "joined_on": ("joined_on", "pk"),
+    "-joined_on": ("-joined_on", "-pk"),
+}
+SORT_LABELS = [
+    ("", gettext_lazy("Newest first")),
+    ("name", gettext_lazy("Name")),
+    ("number", gettext_lazy("Customer number")),
+    ("joined_on", gettext_lazy("Longest-standing first")),
+    ("-joined_on", gettext_lazy("Most recent first")),
+]
+
+
+def _page(queryset, params) -> dict:
+    """One page of rows and the query parameter that fetches the next one, without a COUNT
+    over the province. Newest first (the default) pages by keyset on the id; other sorts
+    page by offset, which is fine for the first pages people actually look at."""
+    sort = params.get("sort", "")
+    if sort in SORTS:
+        number = int(params["page"]) if params.get("page", "").isdigit() else 1
+        start = (max(number, 1) - 1) * PAGE_SIZE
+        rows = list(queryset.order_by(*SORTS[sort])[start : start + PAGE_SIZE + 1])
+        more = {"page": max(number, 1) + 1}
+    else:
+        after = params.get("after", "")
+        if after.isdigit():
+            queryset = queryset.filter(pk__lt=int(after))
+        rows = list(queryset.order_by("-pk")[: PAGE_SIZE + 1])
+        more = {"after": rows[PAGE_SIZE - 1].pk} if len(rows) > PAGE_SIZE else {}
+    return {"rows": rows[:PAGE_SIZE], "more": more if len(rows) > PAGE_SIZE else {}}
 
 
 @login_required
@@ -34,17 +61,24 @@ def customer_list_view(request):
     filterset = CustomerFilterSet(request.GET or None, queryset=customer_list(request.user))
     filterset.form.fields["account_manager"].queryset = Staff.objects.visible_to(request.user)
     filterset.form.fields["under"].queryset = OrgUnit.objects.visible_to(request.user)
-    rows, next_after = _keyset_page(filterset.qs, request.GET.get("after"))
+    page = _page(filterset.qs, request.GET)
     unmask = request.user.has_perm("accounts.unmask_personal_data")
-    for row in rows:
+    for row in page["rows"]:
         row.shown_phone = row.phone if unmask else mask_mobile(row.phone)
     query = request.GET.copy()
-    query.pop("after", None)
+    for paging in ("after", "page"):
+        query.pop(paging, None)
+    more = query.copy()
+    more.update(page["more"])
     context = {
         "filter": filterset,
-        "rows": rows,
-        "next_after": next_after,
+        "rows": page["rows"],
+        "next_query": more.urlencode() if page["more"] else "",
         "query": query.urlencode(),
+        "sort": request.GET.get("sort", ""),
+        "sort_labels": SORT_LABELS,
+        "saved_views": request.user.saved_views.filter(page="customers"),
+        "saved_views_page": "customers",
         "transfer_form": TransferForm(user=request.user),
         "can_transfer": request.user.has_perm("customers.transfer_customer"),
     }

@@ -55,3 +55,33 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.object_type} {self.accessed_at:%Y-%m-%d %H:%M}"
+
+
+class SavedView(models.Model):
+    """A list page's filters and sort, saved by a user under a name (R2.1.2 "saved views")."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_views",
+        verbose_name=_("user"),
+    )
+    page = models.CharField(_("page"), max_length=64)
+    name = models.CharField(_("name"), max_length=64)
+    query = models.CharField(_("filters"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["page", "name"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "page", "name"],
+                name="%(app_label)s_%(class)s_unique_name",
+                violation_error_message=_("You already have a view with this name."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

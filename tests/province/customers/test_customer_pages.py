@@ -46,11 +46,44 @@ def test_list_pages_by_keyset(world, tenant_client):
         for _ in range(55):
             make_customer(org.manager_a)
     client = tenant_client("bj", org.admin.user)
-    first = client.get("/customers/")
-    assert len(first.context["rows"]) == 50 and first.context["next_after"]
-    second = client.get("/customers/", {"after": first.context["next_after"]})
-    assert len(second.context["rows"]) == 7  # 57 in all
+    first = client.get("/customers/", {"level": "standard"})
+    assert len(first.context["rows"]) == 50 and "after=" in first.context["next_query"]
+    assert "level=standard" in first.context["next_query"]  # filters survive paging
+    second = client.get(f"/customers/?{first.context['next_query']}")
+    assert len(second.context["rows"]) == 6  # 56 standard customers in all
+    assert not second.context["next_query"]
     assert not {c.pk for c in first.context["rows"]} & {c.pk for c in second.context["rows"]}
+
+
+def test_list_sorts_by_name_with_offset_pages(world, tenant_client):
+    org, mine, theirs = world
+    client = tenant_client("bj", org.admin.user)
+    rows = client.get("/customers/", {"sort": "name"}).context["rows"]
+    assert [c.name for c in rows] == sorted(c.name for c in rows)
+    newest = client.get("/customers/", {"sort": "-joined_on"}).context["rows"]
+    assert [c.joined_on for c in newest] == sorted((c.joined_on for c in newest), reverse=True)
+
+
+def test_r2_1_2_saved_views(world, tenant_client):
+    org, mine, theirs = world
+    client = tenant_client("bj", org.manager_a.user)
+    response = client.post(
+        "/accounts/views/",
+        {
+            "page": "customers",
+            "name": "金卡客户",
+            "query": "level=gold&after=99",
+            "next": "/customers/",
+        },
+    )
+    assert response.status_code == 302
+    page = client.get("/customers/")
+    views = list(page.context["saved_views"])
+    assert [(v.name, v.query) for v in views] == [("金卡客户", "level=gold")]
+    other = tenant_client("bj", org.manager_b.user).get("/customers/")
+    assert list(other.context["saved_views"]) == []  # views are personal
+    client.post(f"/accounts/views/{views[0].pk}/delete/", {"next": "/customers/"})
+    assert list(client.get("/customers/").context["saved_views"]) == []
 
 
 def test_detail_tabs_and_audit_for_unmasking_roles(world, tenant_client):
