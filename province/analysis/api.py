@@ -7,24 +7,16 @@ message per field), the page's selector computes, and amounts come back as strin
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from province.analysis import exports, selectors
 from province.analysis.filters import AnalysisFilterForm, TopNForm
 from province.customers.choices import CustomerLevel
+from shared.api.permissions import requires
 
-
-class CanViewCustomers(BasePermission):
-    """Analysis figures are customer data: the same right as reading customers."""
-
-    def has_permission(self, request, view):
-        return bool(
-            request.user
-            and request.user.is_authenticated
-            and request.user.has_perm("customers.view_customer")
-        )
+# Analysis figures are customer data: the same right as reading customers.
+CanViewCustomers = requires("customers.view_customer")
 
 
 def _param(name, description, type_=OpenApiTypes.STR, **kwargs):

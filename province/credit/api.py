@@ -6,7 +6,6 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from province.credit import services
@@ -30,33 +29,13 @@ from province.credit.models import (
 )
 from province.credit.selectors import arrears_warnings
 from province.customers.models import Customer
+from shared.api.permissions import requires
 from shared.api.viewsets import TenantModelViewSet
 
-
-class _HasPermission(BasePermission):
-    """A permission class requiring one named permission (for actions and non-model views)."""
-
-    permission = ""
-
-    def has_permission(self, request, view):
-        user = request.user
-        return bool(user and user.is_authenticated and user.has_perm(self.permission))
-
-
-class CanApprove(_HasPermission):
-    permission = services.APPROVE_PERMISSION
-
-
-class CanSeeWarnings(_HasPermission):
-    permission = "credit.view_arrears_warnings"
-
-
-class CanRevokeTemporaryCredit(_HasPermission):
-    permission = "credit.change_temporarycredit"
-
-
-class CanRevokeReconnection(_HasPermission):
-    permission = "credit.change_emergencyreconnection"
+CanApprove = requires(services.APPROVE_PERMISSION)
+CanSeeWarnings = requires("credit.view_arrears_warnings")
+CanRevokeTemporaryCredit = requires("credit.change_temporarycredit")
+CanRevokeReconnection = requires("credit.change_emergencyreconnection")
 
 
 class _VisibleCustomerField:

@@ -30,22 +30,12 @@ from province.levels.models import (
 )
 from province.levels.selectors import annual_review
 from province.levels.tasks import start_and_queue
-from shared.api.permissions import RolePermissions
 from shared.api.viewsets import TenantModelViewSet
 
 DECIDE = ("levels.view_levelproposal", "levels.decide_levelproposal")
 CARD_CHANGE = ("levels.view_membershipcard", "levels.change_membershipcard")
 
 
-class LevelPermissions(RolePermissions):
-    """Role permissions, with the permissions of custom actions named on the viewset."""
-
-    def has_permission(self, request, view):
-        needed = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
-        if needed is None:
-            return super().has_permission(request, view)
-        user = request.user
-        return bool(user and user.is_authenticated and user.has_perms(needed))
 
 
 def _visible_customers(request):
@@ -230,7 +220,6 @@ class AnnualReviewRowSerializer(serializers.Serializer):
 class LevelStandardViewSet(TenantModelViewSet):
     queryset = LevelStandard.objects.prefetch_related("rules")
     serializer_class = LevelStandardSerializer
-    permission_classes = [LevelPermissions]
     action_permissions = {"activate": ("levels.view_levelstandard", "levels.change_levelstandard")}
     filterset_fields = ["is_active"]
 
@@ -270,7 +259,6 @@ class RegradingRunViewSet(
 
     queryset = RegradingRun.objects.select_related("started_by")
     serializer_class = RegradingRunSerializer
-    permission_classes = [LevelPermissions]
     filterset_fields = ["status"]
     ordering = ("-id",)
 
@@ -290,7 +278,6 @@ class LevelProposalViewSet(
     queryset = LevelProposal.objects.select_related("customer")
     serializer_class = LevelProposalSerializer
     filterset_class = LevelProposalFilterSet
-    permission_classes = [LevelPermissions]
     action_permissions = {
         "approve": DECIDE,
         "reject": DECIDE,
@@ -362,7 +349,6 @@ class LevelChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     queryset = LevelChange.objects.select_related("actor")
     serializer_class = LevelChangeSerializer
     filterset_class = LevelChangeFilterSet
-    permission_classes = [LevelPermissions]
     action_permissions = {
         "override": ("levels.view_levelchange", "levels.override_level"),
         "annual_review": ("levels.view_levelchange", "levels.review_members"),
@@ -403,7 +389,6 @@ class MembershipCardViewSet(
     queryset = MembershipCard.objects.select_related("customer")
     serializer_class = MembershipCardSerializer
     filterset_class = MembershipCardFilterSet
-    permission_classes = [LevelPermissions]
     action_permissions = {
         "issue": CARD_CHANGE,
         "report_lost": CARD_CHANGE,
