@@ -213,7 +213,9 @@ def bench_regrading() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument(
+        "--customers", type=int, default=int(os.environ.get("BENCH_CUSTOMERS", "100000"))
+    )
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--recent-months", type=int, default=None)
