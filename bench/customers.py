@@ -89,7 +89,8 @@ CONDITIONS = {
 
 def prepare(n: int, months: int, recent_months: int | None) -> float | None:
     """A bj province with demo org, products and exactly ``n`` customers; seconds seeded."""
-    call_command("migrate_schemas", "--shared", verbosity=0)
+    # All schemas: a kept scratch database must follow the code's migrations.
+    call_command("migrate_schemas", verbosity=0)
     bootstrap("localhost", provinces=[PROVINCES_BY_SHORT["bj"]])
     tenant = Tenant.objects.get(schema_name="bj")
     with tenant_context(tenant):

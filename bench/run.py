@@ -51,7 +51,7 @@ def provision_seconds(short: str, code: str) -> float:
 
 
 def main() -> None:
-    call_command("migrate_schemas", "--shared", verbosity=0)
+    call_command("migrate_schemas", verbosity=0)  # all schemas: the scratch DB is kept
     bootstrap("localhost", provinces=[])
     clone, replay = [], []
     for i in range(ROUNDS):

@@ -81,6 +81,7 @@ TENANT_TYPES = {
             "province.levels",
             "province.credit",
             "province.analysis",
+            "province.loyalty",
             "province.portal",
         ],
         "URLCONF": "config.urls_province",
@@ -255,6 +256,16 @@ CELERY_BEAT_SCHEDULE = {
     "credit-assessment-monthly": {
         "task": "province.credit.tasks.assess_credit_all_provinces_task",
         "schedule": crontab(day_of_month="2", hour="2", minute="30"),
+    },
+    # R2.4.6: points for the previous month's paid bills, after levels and credit.
+    "loyalty-accrual-monthly": {
+        "task": "province.loyalty.tasks.accrue_points_all_provinces_task",
+        "schedule": crontab(day_of_month="3", hour="2", minute="0"),
+    },
+    # R2.4.5: lapsed lots expire nightly.
+    "loyalty-expiry-daily": {
+        "task": "province.loyalty.tasks.expire_points_all_provinces_task",
+        "schedule": crontab(hour="1", minute="30"),
     },
     # Emergency reconnections expire by the hour.
     "credit-expire-grants": {

@@ -66,6 +66,24 @@ CREDIT_RELIEF = _crud(
     "credit.temporarycredit", "credit.emergencyreconnection", actions=("add", "change")
 )
 CREDIT_POLICY = _crud("credit.creditpolicy", actions=("add", "change", "delete"))
+POINTS_READ = _crud(
+    "loyalty.pointsaccount", "loyalty.pointsentry", "loyalty.pointslot", actions=("view",)
+)
+POINTS_ADMIN = (
+    _crud(
+        "loyalty.earningrule",
+        "loyalty.validitypolicy",
+        "loyalty.loyaltysettings",
+        actions=("view", "add", "change"),
+    )
+    + _crud("loyalty.accrualrun", "loyalty.expiryrun", actions=("view", "add"))
+    + _crud("loyalty.adjustmentrequest", "loyalty.lotextension", actions=("view",))
+    + (
+        "loyalty.add_adjustmentrequest",
+        "loyalty.approve_adjustmentrequest",
+        "loyalty.extend_pointslot",
+    )
+)
 LEVELS_DECIDE = (
     "levels.decide_levelproposal",
     "levels.override_level",
@@ -96,9 +114,13 @@ ROLES: tuple[Role, ...] = (
         + ("levels.add_regradingrun",)
         + CREDIT_READ
         + CREDIT_REQUEST
+        + POINTS_READ
+        + _crud("loyalty.adjustmentrequest", actions=("view", "add"))
         + CREDIT_APPROVE
         + CREDIT_RELIEF
         + CREDIT_POLICY
+        + POINTS_READ
+        + POINTS_ADMIN
         + (
             "customers.transfer_customer",
             "customers.merge_customer",
@@ -120,8 +142,22 @@ ROLES: tuple[Role, ...] = (
         + LEVELS_DECIDE
         + CREDIT_READ
         + CREDIT_REQUEST
+        + POINTS_READ
+        + _crud("loyalty.adjustmentrequest", actions=("view", "add"))
         + CREDIT_APPROVE
         + CREDIT_RELIEF
+        + POINTS_READ
+        + _crud(
+            "loyalty.adjustmentrequest",
+            "loyalty.accrualrun",
+            "loyalty.expiryrun",
+            actions=("view",),
+        )
+        + (
+            "loyalty.add_adjustmentrequest",
+            "loyalty.approve_adjustmentrequest",
+            "loyalty.extend_pointslot",
+        )
         + ("customers.transfer_customer", "customers.export_customer"),
     ),
     Role(
@@ -134,6 +170,8 @@ ROLES: tuple[Role, ...] = (
         + ("customers.export_customer", "levels.add_membershipcard")
         + CREDIT_READ
         + CREDIT_REQUEST
+        + POINTS_READ
+        + _crud("loyalty.adjustmentrequest", actions=("view", "add"))
         + _crud(
             "levels.levelstandard",
             "levels.levelproposal",
@@ -151,7 +189,8 @@ ROLES: tuple[Role, ...] = (
         + UNIT_CUSTOMERS
         + _crud("levels.levelchange", "levels.membershipcard", actions=("view",))
         + ("levels.change_membershipcard",)
-        + CREDIT_READ,
+        + CREDIT_READ
+        + POINTS_READ,
     ),
     Role("channel_manager", _("Channel manager"), "province", ORG_READ + CUSTOMER_READ),
     Role(
@@ -169,7 +208,7 @@ ROLES: tuple[Role, ...] = (
         "read_only",
         _("Read-only"),
         "province",
-        ORG_READ + VIEW_ALL + CUSTOMER_READ + LEVELS_READ + CREDIT_READ,
+        ORG_READ + VIEW_ALL + CUSTOMER_READ + LEVELS_READ + CREDIT_READ + POINTS_READ,
     ),
     Role(
         "hq_admin",
