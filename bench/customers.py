@@ -78,7 +78,10 @@ CONDITIONS = {
     "api list": ("TRUE", None),
     "search number": ("c.number = %(v)s", "number"),
     "search name": ("upper(c.name) LIKE upper(%(v)s)", "fragment"),  # as the trigram index
-    "search certificate": ("c.certificate_no = %(v)s", "certificate_no"),
+    "search certificate": (
+        "c.certificate_type IN ('uscc', 'resident_id') AND c.certificate_no = %(v)s",
+        "certificate_no",
+    ),
     "search phone": (
         "c.id IN (SELECT id FROM customers_customer WHERE phone = %(v)s "
         "UNION SELECT customer_id FROM customers_contact WHERE mobile = %(v)s)",
