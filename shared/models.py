@@ -10,6 +10,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+# Money is yuan with fen (DESIGN.md §2): ``models.DecimalField(_("amount"), **MONEY)``.
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

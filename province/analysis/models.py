@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from province.analysis.choices import ScoreScale
-from province.customers.models import Customer, customer_scope
+from province.customers.models import Customer, CustomerOwned
 from shared.models import TimeStampedModel
 from shared.scoping import ScopedManager
 
@@ -29,7 +29,7 @@ def normalise_score(raw: Decimal, scale: str) -> Decimal:
     return ((raw - low) * 100 / (high - low)).quantize(Decimal("0.01"))
 
 
-class SatisfactionScore(TimeStampedModel):
+class SatisfactionScore(CustomerOwned, TimeStampedModel):
     """One customer's answer to one satisfaction survey."""
 
     customer = models.ForeignKey(
@@ -78,6 +78,3 @@ class SatisfactionScore(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.survey_name} {self.surveyed_on}: {self.score}"
 
-    @classmethod
-    def visibility_filter(cls, user) -> Q:
-        return customer_scope(user, prefix="customer__")

@@ -21,20 +21,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from province.credit.choices import ChangeRequestStatus, ChangeSource, CreditGrade, GrantStatus
-from province.customers.models import Customer, customer_scope
-from shared.models import TimeStampedModel, TrackedModel
+from province.customers.models import Customer, CustomerOwned
+from shared.models import MONEY, TimeStampedModel, TrackedModel
 from shared.scoping import ScopedManager
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
 PERCENT = {"max_digits": 6, "decimal_places": 2}
 
-
-class _CustomerOwned:
-    """Credit rows of a customer are visible exactly when the customer is (R9.2)."""
-
-    @classmethod
-    def visibility_filter(cls, user) -> Q:
-        return customer_scope(user, prefix="customer__")
 
 
 class CreditPolicy(TrackedModel):
@@ -135,7 +127,7 @@ class CreditGradeRule(TimeStampedModel):
         return f"{self.policy} {self.grade}"
 
 
-class CreditAssessment(_CustomerOwned, models.Model):
+class CreditAssessment(CustomerOwned, models.Model):
     """The result of one assessment run for one customer, with the formula's inputs."""
 
     customer = models.ForeignKey(
@@ -181,7 +173,7 @@ class CreditAssessment(_CustomerOwned, models.Model):
         return f"{self.customer_id} {self.computed_at:%Y-%m-%d} {self.grade}"
 
 
-class CreditChangeRequest(_CustomerOwned, TrackedModel):
+class CreditChangeRequest(CustomerOwned, TrackedModel):
     """A manual change of grade and limit, waiting for (or given) a second person's approval."""
 
     customer = models.ForeignKey(
@@ -264,7 +256,7 @@ class CreditChangeRequest(_CustomerOwned, TrackedModel):
         return f"{self.customer_id} → {self.requested_grade} {self.requested_limit}"
 
 
-class CreditChange(_CustomerOwned, models.Model):
+class CreditChange(CustomerOwned, models.Model):
     """One change of a customer's credit (the credit history, R2.3.1); never edited."""
 
     customer = models.ForeignKey(
@@ -317,7 +309,7 @@ class CreditChange(_CustomerOwned, models.Model):
         return f"{self.customer_id}: {self.from_grade}/{self.from_limit} → {self.to_grade}/{self.to_limit}"
 
 
-class TemporaryCredit(_CustomerOwned, TrackedModel):
+class TemporaryCredit(CustomerOwned, TrackedModel):
     """临时授信: extra limit for a gold-or-above customer between two days (R2.3.2)."""
 
     customer = models.ForeignKey(
@@ -367,7 +359,7 @@ class TemporaryCredit(_CustomerOwned, TrackedModel):
         return f"{self.customer_id} +{self.extra_limit} {self.starts_on}–{self.expires_on}"
 
 
-class EmergencyReconnection(_CustomerOwned, TrackedModel):
+class EmergencyReconnection(CustomerOwned, TrackedModel):
     """紧急开机: service restored despite arrears, for a gold-or-above customer, until a time."""
 
     customer = models.ForeignKey(

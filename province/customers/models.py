@@ -24,12 +24,11 @@ from province.customers.choices import (
 )
 from province.org.models import OrgUnit, Staff
 from province.products.models import Product
-from shared.models import TimeStampedModel, TrackedModel
+from shared.models import MONEY, TimeStampedModel, TrackedModel
 from shared.scoping import ScopedManager
 from shared.validators import validate_mainland_mobile
 from shared.vocab.industries import IndustrySection
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
 VIEW_UNIT_CUSTOMERS = "customers.view_unit_customers"
 
 
@@ -148,15 +147,16 @@ class Customer(TrackedModel):
         return customer_scope(user)
 
 
-class _CustomerPart:
-    """Rows that belong to one customer are visible exactly when their customer is."""
+class CustomerOwned:
+    """Mixin for rows that belong to one customer: visible exactly when the customer is
+    (R9.2). Every app's customer-owned model uses it."""
 
     @classmethod
     def visibility_filter(cls, user) -> Q:
         return customer_scope(user, prefix="customer__")
 
 
-class Contact(_CustomerPart, TrackedModel):
+class Contact(CustomerOwned, TrackedModel):
     """A person at the customer: decision maker, finance, technical contact…"""
 
     customer = models.ForeignKey(
@@ -183,7 +183,7 @@ class Contact(_CustomerPart, TrackedModel):
         return self.name
 
 
-class BillingAccount(_CustomerPart, TrackedModel):
+class BillingAccount(CustomerOwned, TrackedModel):
     """An account the customer's bills are issued to and paid from."""
 
     customer = models.ForeignKey(
@@ -204,7 +204,7 @@ class BillingAccount(_CustomerPart, TrackedModel):
         return f"{self.name} ({self.number})"
 
 
-class ProductInstance(_CustomerPart, TrackedModel):
+class ProductInstance(CustomerOwned, TrackedModel):
     """A product a customer subscribes to (a line, a circuit, a cloud host…)."""
 
     customer = models.ForeignKey(
@@ -243,7 +243,7 @@ class ProductInstance(_CustomerPart, TrackedModel):
         return self.terminated_on is None
 
 
-class Bill(_CustomerPart, TimeStampedModel):
+class Bill(CustomerOwned, TimeStampedModel):
     """One month's bill of one billing account (a billing-system fact; no edit history)."""
 
     customer = models.ForeignKey(
@@ -308,7 +308,7 @@ class BillLine(TimeStampedModel):
         return f"{self.bill} {self.product}"
 
 
-class Payment(_CustomerPart, TimeStampedModel):
+class Payment(CustomerOwned, TimeStampedModel):
     """Money received from a customer, usually against a bill."""
 
     customer = models.ForeignKey(

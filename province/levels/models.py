@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from province.customers.choices import CustomerLevel
-from province.customers.models import Customer, customer_scope
+from province.customers.models import Customer, CustomerOwned
 from province.levels.choices import (
     LIVE_CARD_STATUSES,
     CardStatus,
@@ -27,18 +27,8 @@ from province.levels.choices import (
     ProposalStatus,
     RunStatus,
 )
-from shared.models import TimeStampedModel, TrackedModel
+from shared.models import MONEY, TimeStampedModel, TrackedModel
 from shared.scoping import ScopedManager
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
-
-
-class _CustomerOwned:
-    """Proposals, changes and cards are visible exactly when their customer is (R9.2)."""
-
-    @classmethod
-    def visibility_filter(cls, user) -> Q:
-        return customer_scope(user, prefix="customer__")
 
 
 class LevelStandard(TrackedModel):
@@ -190,7 +180,7 @@ class RegradingRun(TimeStampedModel):
         return Q()  # a run holds province-wide counts only; proposals are scoped
 
 
-class LevelProposal(_CustomerOwned, TimeStampedModel):
+class LevelProposal(CustomerOwned, TimeStampedModel):
     """A level change a re-grading run proposes for one customer, awaiting a decision."""
 
     run = models.ForeignKey(
@@ -245,7 +235,7 @@ class LevelProposal(_CustomerOwned, TimeStampedModel):
         return f"{self.customer_id}: {self.current_level} → {self.proposed_level}"
 
 
-class LevelChange(_CustomerOwned, models.Model):
+class LevelChange(CustomerOwned, models.Model):
     """One change of a customer's level: the level history (R2.2)."""
 
     customer = models.ForeignKey(
@@ -293,7 +283,7 @@ class LevelChange(_CustomerOwned, models.Model):
         return f"{self.customer_id}: {self.from_level} → {self.to_level}"
 
 
-class MembershipCard(_CustomerOwned, TrackedModel):
+class MembershipCard(CustomerOwned, TrackedModel):
     """A member's card (会员卡); a customer has at most one live (applied/issued/lost) card."""
 
     customer = models.ForeignKey(

@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'credit assessments',
                 'ordering': ['-computed_at', '-id'],
             },
-            bases=(province.credit.models._CustomerOwned, models.Model),
+            bases=(province.customers.models.CustomerOwned, models.Model),
         ),
         migrations.CreateModel(
             name='CreditChangeRequest',
@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
                 'ordering': ['-id'],
                 'permissions': [('approve_creditchangerequest', 'Can approve or reject credit change requests')],
             },
-            bases=(province.credit.models._CustomerOwned, models.Model),
+            bases=(province.customers.models.CustomerOwned, models.Model),
         ),
         migrations.CreateModel(
             name='CreditChange',
@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'credit changes',
                 'ordering': ['-at', '-id'],
             },
-            bases=(province.credit.models._CustomerOwned, models.Model),
+            bases=(province.customers.models.CustomerOwned, models.Model),
         ),
         migrations.CreateModel(
             name='CreditPolicy',
@@ -159,7 +159,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'emergency reconnections',
                 'ordering': ['-requested_at', '-id'],
             },
-            bases=(province.credit.models._CustomerOwned, models.Model),
+            bases=(province.customers.models.CustomerOwned, models.Model),
         ),
         migrations.CreateModel(
             name='HistoricalCreditChangeRequest',
@@ -296,7 +296,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'temporary credits',
                 'ordering': ['-starts_on', '-id'],
             },
-            bases=(province.credit.models._CustomerOwned, models.Model),
+            bases=(province.customers.models.CustomerOwned, models.Model),
         ),
         migrations.AddIndex(
             model_name='creditchangerequest',

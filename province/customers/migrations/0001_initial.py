@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'billing accounts',
                 'ordering': ['number'],
             },
-            bases=(province.customers.models._CustomerPart, models.Model),
+            bases=(province.customers.models.CustomerOwned, models.Model),
         ),
         migrations.CreateModel(
             name='Bill',
@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'bills',
                 'ordering': ['-period', 'account'],
             },
-            bases=(province.customers.models._CustomerPart, models.Model),
+            bases=(province.customers.models.CustomerOwned, models.Model),
         ),
         migrations.CreateModel(
             name='BillLine',
@@ -134,7 +134,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'contacts',
                 'ordering': ['customer', '-is_primary', 'name'],
             },
-            bases=(province.customers.models._CustomerPart, models.Model),
+            bases=(province.customers.models.CustomerOwned, models.Model),
         ),
         migrations.AddField(
             model_name='billingaccount',
@@ -291,7 +291,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'payments',
                 'ordering': ['-paid_on', '-id'],
             },
-            bases=(province.customers.models._CustomerPart, models.Model),
+            bases=(province.customers.models.CustomerOwned, models.Model),
         ),
         migrations.CreateModel(
             name='ProductInstance',
@@ -314,7 +314,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'product instances',
                 'ordering': ['customer', 'product', 'service_number'],
             },
-            bases=(province.customers.models._CustomerPart, models.Model),
+            bases=(province.customers.models.CustomerOwned, models.Model),
         ),
         migrations.AddIndex(
             model_name='customer',

@@ -108,7 +108,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'membership cards',
                 'ordering': ['-id'],
             },
-            bases=(province.levels.models._CustomerOwned, models.Model),
+            bases=(province.customers.models.CustomerOwned, models.Model),
         ),
         migrations.CreateModel(
             name='HistoricalMembershipCard',
@@ -190,7 +190,7 @@ class Migration(migrations.Migration):
                 'ordering': ['-id'],
                 'permissions': [('decide_levelproposal', 'Can approve or reject level proposals')],
             },
-            bases=(province.levels.models._CustomerOwned, models.Model),
+            bases=(province.customers.models.CustomerOwned, models.Model),
         ),
         migrations.CreateModel(
             name='LevelChange',
@@ -213,7 +213,7 @@ class Migration(migrations.Migration):
                 'permissions': [('override_level', "Can override a customer's level"), ('review_members', 'Can run the annual review of members')],
                 'indexes': [models.Index(fields=['customer', '-at'], name='levels_change_customer_at')],
             },
-            bases=(province.levels.models._CustomerOwned, models.Model),
+            bases=(province.customers.models.CustomerOwned, models.Model),
         ),
         migrations.AddConstraint(
             model_name='levelstandard',
