@@ -207,8 +207,14 @@ class BillingAccount(CustomerOwned, TrackedModel):
 class ProductInstance(CustomerOwned, TrackedModel):
     """A product a customer subscribes to (a line, a circuit, a cloud host…)."""
 
+    # Foreign keys whose column leads a composite index below get no index of their own:
+    # a second index only slows the bulk loads and runs.
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="products"
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="products",
+        db_index=False,
     )
     account = models.ForeignKey(
         BillingAccount,
@@ -246,14 +252,20 @@ class ProductInstance(CustomerOwned, TrackedModel):
 class Bill(CustomerOwned, TimeStampedModel):
     """One month's bill of one billing account (a billing-system fact; no edit history)."""
 
+    # Both foreign keys lead a composite index below (see ProductInstance).
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="bills"
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="bills",
+        db_index=False,
     )
     account = models.ForeignKey(
         BillingAccount,
         verbose_name=_("billing account"),
         on_delete=models.PROTECT,
         related_name="bills",
+        db_index=False,
     )
     period = models.DateField(_("billing month"), help_text=_("First day of the month."))
     amount_due = models.DecimalField(_("amount due"), **MONEY)
@@ -312,7 +324,11 @@ class Payment(CustomerOwned, TimeStampedModel):
     """Money received from a customer, usually against a bill."""
 
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="payments"
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="payments",
+        db_index=False,  # leads the (customer, -paid_on) index
     )
     account = models.ForeignKey(
         BillingAccount,

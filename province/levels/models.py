@@ -183,11 +183,21 @@ class RegradingRun(TimeStampedModel):
 class LevelProposal(CustomerOwned, TimeStampedModel):
     """A level change a re-grading run proposes for one customer, awaiting a decision."""
 
+    # A run inserts up to one proposal per customer: every index costs. run and customer
+    # lead the composite indexes below, so they get none of their own.
     run = models.ForeignKey(
-        RegradingRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="proposal_rows"
+        RegradingRun,
+        verbose_name=_("run"),
+        on_delete=models.CASCADE,
+        related_name="proposal_rows",
+        db_index=False,
     )
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="+"
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     current_level = models.CharField(
         _("current level"), max_length=16, choices=CustomerLevel.choices
