@@ -62,18 +62,18 @@ GOAL = 2.0
 
 # The same entry rows the run's first statement produces (base rule, level multipliers).
 ACCRUAL_FLOOR_SQL = """
-INSERT INTO floor_entry (kind, customer_id, account_id, points, idempotency_key, reference,
-                         rule_id, note, created_at)
-SELECT 'earn', b.customer_id, b.customer_id,
+INSERT INTO floor_entry (kind, customer_id, points, idempotency_key, reference, rule_id, note,
+                         created_at)
+SELECT 'earn', b.customer_id,
        floor(b.amount_paid * %(rate)s::numeric * 1)::int,
        'bill:' || b.id || ':earn', 'bill:' || b.id, %(rule)s, '', now()
 FROM customers_bill b JOIN customers_customer c ON c.id = b.customer_id
 WHERE b.period = %(period)s AND b.status = 'paid' AND b.amount_paid > 0
 """
 EXPIRY_FLOOR_SQL = """
-INSERT INTO floor_entry (kind, customer_id, account_id, points, idempotency_key, reference,
-                         note, created_at)
-SELECT 'expire', l.customer_id, l.customer_id, -l.remaining, 'lot:' || l.id || ':expire',
+INSERT INTO floor_entry (kind, customer_id, points, idempotency_key, reference, note,
+                         created_at)
+SELECT 'expire', l.customer_id, -l.remaining, 'lot:' || l.id || ':expire',
        'lot:' || l.id, '', now()
 FROM loyalty_pointslot l
 WHERE NOT l.expired AND l.remaining > 0 AND l.expires_at < %(as_of)s

@@ -3,7 +3,9 @@
 For every customer: ``balance`` = Σ points of entries other than holds/releases = Σ
 remainders of open (not expired) lots; ``held`` = −Σ points of holds and releases. For
 every lot: remainder = points − what debits consumed + what reversals returned (0 once
-expired). For every allocating entry: Σ allocations = |points|.
+expired). For every allocating entry: Σ allocations = |points|. And the references that
+carry no database constraint (see the models): every lot has its entry, of the lot's
+customer, and every entry's rule exists.
 """
 
 from dataclasses import dataclass
@@ -60,6 +62,19 @@ HAVING COALESCE(sum(al.points), 0) <> abs(e.points)
 ORDER BY e.id
 """
 
+REFERENCES_SQL = """
+SELECT l.customer_id, 'lot ' || l.id || CASE WHEN e.id IS NULL THEN ' has no entry '
+       ELSE ' belongs to another customer than its entry ' END || l.entry_id
+FROM loyalty_pointslot l LEFT JOIN loyalty_pointsentry e ON e.id = l.entry_id
+WHERE e.id IS NULL OR e.customer_id <> l.customer_id
+UNION ALL
+SELECT e.customer_id, e.kind || ' entry ' || e.id || ' names a missing rule ' || e.rule_id
+FROM loyalty_pointsentry e
+WHERE e.rule_id IS NOT NULL
+  AND NOT EXISTS (SELECT FROM loyalty_earningrule r WHERE r.id = e.rule_id)
+ORDER BY 1, 2
+"""
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -96,4 +111,6 @@ def invariant_violations() -> list[Violation]:
             found.append(
                 Violation(customer, f"{kind} entry {entry} of {points} allocates {allocated}")
             )
+        cursor.execute(REFERENCES_SQL)
+        found.extend(Violation(customer, problem) for customer, problem in cursor.fetchall())
     return found

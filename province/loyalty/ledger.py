@@ -137,7 +137,6 @@ def _new_entry(account: PointsAccount, kind: str, points: int, key: str, **field
     entry = PointsEntry(
         kind=kind,
         customer_id=account.customer_id,
-        account=account,
         points=points,
         idempotency_key=key,
         **fields,

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from province.customers.choices import CustomerLevel
-from province.customers.models import Customer, customer_scope
+from province.customers.models import Customer, CustomerOwned
 from province.loyalty.choices import (
     AdjustmentStatus,
     EntryKind,
@@ -44,21 +44,13 @@ from shared.scoping import ScopedManager
 RATE = {"max_digits": 8, "decimal_places": 4}
 
 
-class _CustomerOwned:
-    """Points rows are visible exactly when their customer is (R9.2)."""
-
-    @classmethod
-    def visibility_filter(cls, user) -> Q:
-        return customer_scope(user, prefix="customer__")
-
-
 class _ProvinceWide:
     @classmethod
     def visibility_filter(cls, user) -> Q:
         return Q()  # rules, policies and runs hold no customer data
 
 
-class PointsAccount(_CustomerOwned, models.Model):
+class PointsAccount(CustomerOwned, models.Model):
     """A customer's points balance: the row every debit of that customer locks first."""
 
     customer = models.OneToOneField(
@@ -98,13 +90,14 @@ class PointsAccount(_CustomerOwned, models.Model):
         return self.balance - self.held
 
 
-class PointsEntry(_CustomerOwned, models.Model):
+class PointsEntry(CustomerOwned, models.Model):
     """One immutable ledger entry (R2.4.1); corrections are compensating entries."""
 
     kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
-    # Few indexes on purpose: the accrual and expiry runs insert entries by the million.
-    # (customer, -id) serves the history and the customer FK; rows of accounts, rules and
-    # users are never deleted, so their FKs need no index.
+    # Few indexes and foreign keys on purpose: the accrual and expiry runs insert entries by
+    # the million. (customer, -id) serves the history and the customer FK; rows of rules and
+    # users are never deleted, so their FKs need no index. The entry carries no account
+    # column: the account is the customer's (``PointsAccount.customer`` is unique).
     customer = models.ForeignKey(
         Customer,
         verbose_name=_("customer"),
@@ -112,18 +105,16 @@ class PointsEntry(_CustomerOwned, models.Model):
         related_name="+",
         db_index=False,
     )
-    account = models.ForeignKey(
-        PointsAccount,
-        verbose_name=_("account"),
-        on_delete=models.PROTECT,
-        related_name="entries",
-        db_index=False,
-    )
     points = models.IntegerField(
         _("points"), help_text=_("Effect on available points: credits positive, debits negative.")
     )
-    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    # Unique through the constraint below rather than ``unique=True``, which would add a
+    # second (varchar_pattern_ops) index that no query uses.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100)
     reference = models.CharField(_("reference"), max_length=100, blank=True, db_default="")
+    # No database constraint: the accrual run writes the ids of the rules it read, and rules
+    # are never deleted (PROTECT; they end with ``valid_to``). A per-row check of one or two
+    # rule ids cost the accrual a fifth of its time; ``check_points`` verifies the references.
     rule = models.ForeignKey(
         "EarningRule",
         verbose_name=_("rule"),
@@ -132,6 +123,7 @@ class PointsEntry(_CustomerOwned, models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     reverses = models.ForeignKey(
         "self",
@@ -185,6 +177,11 @@ class PointsEntry(_CustomerOwned, models.Model):
                 violation_error_message=_("The sign of the points does not match the kind."),
             ),
             models.UniqueConstraint(
+                fields=["idempotency_key"],
+                name="%(app_label)s_%(class)s_key_once",
+                violation_error_message=_("This idempotency key was already used."),
+            ),
+            models.UniqueConstraint(
                 fields=["reverses"],
                 condition=Q(reverses__isnull=False),
                 name="%(app_label)s_%(class)s_reversed_once",
@@ -211,14 +208,30 @@ class PointsEntry(_CustomerOwned, models.Model):
         super().save(*args, **kwargs)
 
 
-class PointsLot(_CustomerOwned, models.Model):
+class PointsLot(CustomerOwned, models.Model):
     """Points one credit entry opened, what is left of them and when they lapse (R2.4.1)."""
 
+    # A lot is written in the same statement or transaction as its entry and copies the
+    # entry's customer, whose foreign key the entry carries; entries are never deleted
+    # (immutable, PROTECT). Neither column needs a database constraint of its own — per-row
+    # checks would be a third of the accrual's time — and ``check_points`` verifies both
+    # (every lot has its entry, of the same customer).
     entry = models.OneToOneField(
-        PointsEntry, verbose_name=_("entry"), on_delete=models.PROTECT, related_name="lot"
+        PointsEntry,
+        verbose_name=_("entry"),
+        on_delete=models.PROTECT,
+        related_name="lot",
+        db_constraint=False,
     )
+    # Copied so that the open-lots index can lead with it; that partial index serves every
+    # query by customer, so the column has no index of its own.
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+"
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     points = models.PositiveIntegerField(_("points"))
     remaining = models.IntegerField(_("remaining"))
@@ -250,16 +263,13 @@ class PointsLot(_CustomerOwned, models.Model):
             ),
         ]
         indexes = [
-            # What debits allocate from (soonest expiry first) and the expiry run scans.
+            # What debits allocate from (soonest expiry first). The expiry run walks the lots
+            # by id (the primary key). No index by expiry date alone: every lot paid for it at
+            # accrual, and under the default policy all lots of a year expire on one day.
             models.Index(
                 fields=["customer", "expires_at", "id"],
                 condition=Q(expired=False, remaining__gt=0),
                 name="loyalty_lot_open",
-            ),
-            models.Index(
-                fields=["expires_at", "id"],
-                condition=Q(expired=False, remaining__gt=0),
-                name="loyalty_lot_open_by_expiry",
             ),
         ]
 
@@ -476,7 +486,7 @@ class ExpiryRun(_Run):
         return f"{self.as_of:%Y-%m-%d} #{self.pk}"
 
 
-class LotExtension(_CustomerOwned, models.Model):
+class LotExtension(CustomerOwned, models.Model):
     """One extension of a lot's validity by authorised staff (R2.4.3): the audit row."""
 
     lot = models.ForeignKey(
@@ -540,7 +550,7 @@ class LoyaltySettings(_ProvinceWide, TrackedModel):
         return row if row is not None else cls.objects.create()
 
 
-class AdjustmentRequest(_CustomerOwned, TrackedModel):
+class AdjustmentRequest(CustomerOwned, TrackedModel):
     """A manual adjustment above the threshold, waiting for a supervisor (R2.4.7)."""
 
     customer = models.ForeignKey(

@@ -2,6 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
+import province.customers.models
 import django.db.models.functions.datetime
 import django.utils.timezone
 import province.loyalty.models
@@ -190,7 +191,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'points accounts',
                 'ordering': ['customer'],
             },
-            bases=(province.loyalty.models._CustomerOwned, models.Model),
+            bases=(province.customers.models.CustomerOwned, models.Model),
         ),
         migrations.CreateModel(
             name='PointsEntry',
@@ -214,7 +215,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'points entries',
                 'ordering': ['-id'],
             },
-            bases=(province.loyalty.models._CustomerOwned, models.Model),
+            bases=(province.customers.models.CustomerOwned, models.Model),
         ),
         migrations.CreateModel(
             name='HistoricalAdjustmentRequest',
@@ -269,7 +270,7 @@ class Migration(migrations.Migration):
                 'ordering': ['-id'],
                 'permissions': [('approve_adjustmentrequest', 'Can approve or reject points adjustments')],
             },
-            bases=(province.loyalty.models._CustomerOwned, models.Model),
+            bases=(province.customers.models.CustomerOwned, models.Model),
         ),
         migrations.CreateModel(
             name='PointsLot',
@@ -289,7 +290,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'points lots',
                 'ordering': ['expires_at', 'id'],
             },
-            bases=(province.loyalty.models._CustomerOwned, models.Model),
+            bases=(province.customers.models.CustomerOwned, models.Model),
         ),
         migrations.CreateModel(
             name='PointsAllocation',
@@ -323,7 +324,7 @@ class Migration(migrations.Migration):
                 'ordering': ['-at', '-id'],
                 'permissions': [('extend_pointslot', 'Can extend the validity of points')],
             },
-            bases=(province.loyalty.models._CustomerOwned, models.Model),
+            bases=(province.customers.models.CustomerOwned, models.Model),
         ),
         migrations.CreateModel(
             name='ValidityPolicy',
