@@ -2,6 +2,21 @@
 
 from rest_framework.routers import SimpleRouter
 
+from province.loyalty.api import (
+    AccrualRunViewSet,
+    AdjustmentRequestViewSet,
+    ExpiringPointsViewSet,
+    PointsAccountViewSet,
+    PointsEntryViewSet,
+    PointsLotViewSet,
+)
+
 router = SimpleRouter()
+router.register("accounts", PointsAccountViewSet, basename="pointsaccount")
+router.register("lots", PointsLotViewSet, basename="pointslot")
+router.register("entries", PointsEntryViewSet, basename="pointsentry")
+router.register("accrual-runs", AccrualRunViewSet, basename="accrualrun")
+router.register("adjustments", AdjustmentRequestViewSet, basename="adjustmentrequest")
+router.register("expiring", ExpiringPointsViewSet, basename="expiringpoints")
 
 urlpatterns = router.urls

@@ -1,16 +1,224 @@
-"""Pages of the loyalty app (R2.4): expiry warnings for account managers with a CSV export."""
+"""Pages of the loyalty app (R2.4): a customer's points (balance, lots, history and manual
+adjustment), accrual runs with a live progress bar, pending adjustments for approvers, and
+expiry warnings for account managers with a CSV export."""
 
 import csv
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from province.loyalty.selectors import DEFAULT_WARNING_DAYS, expiring_points
+from province.customers.models import Customer
+from province.loyalty import services
+from province.loyalty.choices import AdjustmentStatus, RunStatus
+from province.loyalty.filters import AdjustmentRequestFilterSet
+from province.loyalty.forms import AdjustmentForm, DecisionForm, StartAccrualForm
+from province.loyalty.models import AccrualRun, AdjustmentRequest
+from province.loyalty.selectors import DEFAULT_WARNING_DAYS, expiring_points, points_summary
+from province.loyalty.tasks import accrue_points_task, start_accrual_and_queue
+from shared.errors import Conflict
 
 MAX_DAYS = 366
+RUNS_SHOWN = 50
+ADJUSTMENTS_SHOWN = 200
+
+
+def _report(request, exc) -> None:
+    """A service's refusal as a message on the next page."""
+    if isinstance(exc, ValidationError):
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, str(exc.message))
+
+
+def _add_service_errors(form, exc) -> None:
+    """Show a service's refusal on the form: field errors at their fields (R2.4.7)."""
+    if isinstance(exc, Conflict):
+        form.add_error(None, str(exc.message))
+        return
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- one customer's points (R2.4.1, R2.4.7, R6.5.2) --------------------------------------
+
+
+def _visible_customer(request, pk) -> Customer:
+    if not request.user.has_perm("customers.view_customer"):
+        raise PermissionDenied
+    return get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
+
+
+@login_required
+@permission_required("loyalty.view_pointsaccount", raise_exception=True)
+def customer_points(request, pk):
+    """Balance, held and available points, open lots, the last 100 entries and (for users
+    who may request one) the manual adjustment form (R2.4.1, R2.4.7, R6.5.2)."""
+    customer = _visible_customer(request, pk)
+    can_adjust = request.user.has_perm("loyalty.add_adjustmentrequest")
+    form = AdjustmentForm()
+    if request.method == "POST":
+        if not can_adjust:
+            raise PermissionDenied
+        form = AdjustmentForm(request.POST)
+        if form.is_valid():
+            try:
+                adjustment = services.request_adjustment(
+                    customer,
+                    form.cleaned_data["points"],
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except (ValidationError, Conflict) as exc:
+                _add_service_errors(form, exc)
+            else:
+                if adjustment.status == AdjustmentStatus.PENDING:
+                    messages.info(
+                        request, _("The adjustment is above the threshold and awaits approval.")
+                    )
+                else:
+                    messages.success(request, _("The adjustment was posted."))
+                return redirect("loyalty:customer", pk=customer.pk)
+    pending = None
+    if request.user.has_perm("loyalty.view_adjustmentrequest"):
+        pending = AdjustmentRequest.objects.visible_to(request.user).filter(
+            customer=customer, status=AdjustmentStatus.PENDING
+        )
+    context = {
+        "customer": customer,
+        "summary": points_summary(customer),
+        "form": form,
+        "can_adjust": can_adjust,
+        "pending": pending,
+    }
+    return render(request, "loyalty/customer.html", context)
+
+
+# --- accrual runs (R2.4.6) ---------------------------------------------------------------
+
+
+def _run_list(request, form):
+    runs = AccrualRun.objects.visible_to(request.user).select_related("started_by")
+    context = {
+        "runs": runs[:RUNS_SHOWN],
+        "running": runs.filter(status=RunStatus.RUNNING).first(),
+        "form": form,
+    }
+    return render(request, "loyalty/runs.html", context)
+
+
+@login_required
+@permission_required("loyalty.view_accrualrun", raise_exception=True)
+def run_list(request):
+    """Accrual runs with the form that starts one (R2.4.6)."""
+    return _run_list(request, StartAccrualForm())
+
+
+@login_required
+@require_POST
+@permission_required("loyalty.add_accrualrun", raise_exception=True)
+def run_start(request):
+    """Start the accrual of a month; the worker picks it up after the commit (R2.4.6)."""
+    form = StartAccrualForm(request.POST)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                run = start_accrual_and_queue(form.cleaned_data["period"], actor=request.user)
+        except (ValidationError, Conflict) as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The accrual run has started."))
+            return redirect("loyalty:run", pk=run.pk)
+    return _run_list(request, form)
+
+
+@login_required
+@permission_required("loyalty.view_accrualrun", raise_exception=True)
+def run_detail(request, pk):
+    """One run's progress; htmx polls the partial every 2 s while it runs (R2.4.6)."""
+    run = get_object_or_404(AccrualRun.objects.visible_to(request.user), pk=pk)
+    template = (
+        "loyalty/_run_progress.html" if request.headers.get("HX-Request") else "loyalty/run.html"
+    )
+    return render(request, template, {"run": run, "running": run.status == RunStatus.RUNNING})
+
+
+@login_required
+@require_POST
+@permission_required("loyalty.add_accrualrun", raise_exception=True)
+def run_resume(request, pk):
+    """Set a failed run going again after its last committed chunk (R2.4.6)."""
+    run = get_object_or_404(AccrualRun.objects.visible_to(request.user), pk=pk)
+    try:
+        with transaction.atomic():
+            run = services.resume_run(run)
+            transaction.on_commit(lambda: accrue_points_task.delay(run.pk))
+    except Conflict as exc:
+        _report(request, exc)
+    return redirect("loyalty:run", pk=run.pk)
+
+
+# --- adjustments (R2.4.7) ----------------------------------------------------------------
+
+
+@login_required
+@permission_required("loyalty.view_adjustmentrequest", raise_exception=True)
+def adjustment_list(request):
+    """Adjustment requests, pending ones by default; approvers decide here (R2.4.7)."""
+    data = request.GET.copy()
+    data.setdefault("status", AdjustmentStatus.PENDING)
+    queryset = AdjustmentRequest.objects.visible_to(request.user).select_related(
+        "customer", "created_by", "decided_by"
+    )
+    filterset = AdjustmentRequestFilterSet(data, queryset=queryset)
+    rows = filterset.qs.order_by("-id")[:ADJUSTMENTS_SHOWN]
+    context = {
+        "filter": filterset,
+        "rows": rows,
+        "status": data.get("status"),
+        "statuses": AdjustmentStatus.choices,
+        "can_decide": request.user.has_perm("loyalty.approve_adjustmentrequest"),
+    }
+    return render(request, "loyalty/adjustments.html", context)
+
+
+@login_required
+@require_POST
+@permission_required("loyalty.approve_adjustmentrequest", raise_exception=True)
+def adjustment_decide(request, pk):
+    """Approve (post) or reject a pending adjustment; never one's own request (R2.4.7)."""
+    adjustment = get_object_or_404(AdjustmentRequest.objects.visible_to(request.user), pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("loyalty:adjustments")
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        services.decide_adjustment(
+            adjustment, actor=request.user, approve=approve, note=form.cleaned_data["note"]
+        )
+    except (ValidationError, Conflict) as exc:
+        _report(request, exc)
+    else:
+        messages.success(
+            request,
+            _("The adjustment was approved and posted.")
+            if approve
+            else _("The adjustment was rejected."),
+        )
+    return redirect("loyalty:adjustments")
+
+
+# --- expiry warnings (R2.4.5) ------------------------------------------------------------
 
 
 def _days(request) -> int:

@@ -1,0 +1,65 @@
+"""Filters of the loyalty lists, shared by the pages and the API (R2.4.1, R6.5.2)."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from province.loyalty.choices import AdjustmentStatus, EntryKind, RunStatus
+from province.loyalty.models import (
+    AccrualRun,
+    AdjustmentRequest,
+    PointsAccount,
+    PointsEntry,
+    PointsLot,
+)
+
+
+class PointsAccountFilterSet(django_filters.FilterSet):
+    customer = django_filters.NumberFilter(field_name="customer", label=_("Customer"))
+
+    class Meta:
+        model = PointsAccount
+        fields = ["customer"]
+
+
+class PointsLotFilterSet(django_filters.FilterSet):
+    customer = django_filters.NumberFilter(field_name="customer", label=_("Customer"))
+    open = django_filters.BooleanFilter(
+        method="filter_open", label=_("Open lots only (not expired, points left)")
+    )
+
+    class Meta:
+        model = PointsLot
+        fields = ["customer", "open"]
+
+    def filter_open(self, queryset, name, value):
+        if value is None:
+            return queryset
+        if value:
+            return queryset.filter(expired=False, remaining__gt=0)
+        return queryset.exclude(expired=False, remaining__gt=0)
+
+
+class PointsEntryFilterSet(django_filters.FilterSet):
+    customer = django_filters.NumberFilter(field_name="customer", label=_("Customer"))
+    kind = django_filters.ChoiceFilter(choices=EntryKind.choices, label=_("Kind"))
+
+    class Meta:
+        model = PointsEntry
+        fields = ["customer", "kind"]
+
+
+class AccrualRunFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=RunStatus.choices, label=_("Status"))
+
+    class Meta:
+        model = AccrualRun
+        fields = ["status"]
+
+
+class AdjustmentRequestFilterSet(django_filters.FilterSet):
+    customer = django_filters.NumberFilter(field_name="customer", label=_("Customer"))
+    status = django_filters.ChoiceFilter(choices=AdjustmentStatus.choices, label=_("Status"))
+
+    class Meta:
+        model = AdjustmentRequest
+        fields = ["customer", "status"]
