@@ -77,4 +77,3 @@ class SatisfactionScore(CustomerOwned, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.survey_name} {self.surveyed_on}: {self.score}"
-

@@ -28,7 +28,6 @@ from shared.scoping import ScopedManager
 PERCENT = {"max_digits": 6, "decimal_places": 2}
 
 
-
 class CreditPolicy(TrackedModel):
     """A set of credit parameters; the single active one drives assessments and warnings."""
 

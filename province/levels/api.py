@@ -36,8 +36,6 @@ DECIDE = ("levels.view_levelproposal", "levels.decide_levelproposal")
 CARD_CHANGE = ("levels.view_membershipcard", "levels.change_membershipcard")
 
 
-
-
 def _visible_customers(request):
     return Customer.objects.visible_to(request.user).filter(merged_into__isnull=True)
 
