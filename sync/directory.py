@@ -4,10 +4,11 @@ Domain code at HQ asks here for the list of provinces instead of reading the ten
 registry itself, so the registry stays behind the sync boundary.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import connection
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 
 from tenants.models import Tenant, TenantType
 
@@ -68,3 +69,11 @@ def tenant_for(schema_name: str) -> Tenant:
     return Tenant.objects.exclude(type=TenantType.PUBLIC).get(
         schema_name=schema_name, is_template=False
     )
+
+
+def each_active_province() -> Iterator[Member]:
+    """Every active province, yielded with its schema active (beat jobs that fan out)."""
+    for member in provinces():
+        if member.is_active:
+            with tenant_context(tenant_for(member.schema_name)):
+                yield member

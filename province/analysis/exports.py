@@ -6,13 +6,14 @@ one CSV file with the sections one under another. The CSV starts with a UTF-8 by
 mark so that Excel on Chinese Windows opens it with the right encoding.
 """
 
-import csv
 import io
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+
+from shared.exports import csv_download
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -234,19 +235,13 @@ def _xlsx_available() -> bool:
 
 
 def _csv_response(sections: list[Section], filename: str) -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    rows = []
     for index, section in enumerate(sections):
         if index:
-            writer.writerow([])
-        writer.writerow([section.title])
-        writer.writerow(section.headings)
-        writer.writerows([[_cell(value) for value in row] for row in section.rows])
-    response = HttpResponse(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
+            rows.append([])
+        rows += [[section.title], section.headings]
+        rows += [[_cell(value) for value in row] for row in section.rows]
+    return csv_download(f"{filename}.csv", rows)
 
 
 def _xlsx_response(sections: list[Section], filename: str) -> HttpResponse:

@@ -6,7 +6,6 @@ active province.
 """
 
 from celery import shared_task
-from django_tenants.utils import tenant_context
 
 from province.credit import services
 from sync import directory
@@ -25,11 +24,9 @@ def expire_credit_grants_task():
 
 def _fan_out(task) -> int:
     queued = 0
-    for member in directory.provinces():
-        if member.is_active:
-            with tenant_context(directory.tenant_for(member.schema_name)):
-                task.delay()
-            queued += 1
+    for _member in directory.each_active_province():
+        task.delay()
+        queued += 1
     return queued
 
 

@@ -1,7 +1,6 @@
 """Pages of customer credit (R2.3.1, R2.3.2): a customer's credit, the approvers' inbox of
 change requests, the arrears warnings list with its export, and the policy editor."""
 
-import csv
 import io
 
 from django.contrib import messages
@@ -34,6 +33,7 @@ from province.credit.selectors import (
 from province.customers.models import Customer
 from province.org.models import OrgUnit, Staff
 from shared.errors import Conflict
+from shared.exports import csv_download
 from shared.forms import apply_service
 
 WARNINGS_ON_PAGE = 500
@@ -235,14 +235,7 @@ def warnings_export(request):
         )
         response["Content-Disposition"] = f'attachment; filename="arrears-warnings-{stamp}.xlsx"'
         return response
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    # The byte-order mark makes Excel open the UTF-8 file with the Chinese names intact.
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    for row in rows:
-        writer.writerow(row)
-    response["Content-Disposition"] = f'attachment; filename="arrears-warnings-{stamp}.csv"'
-    return response
+    return csv_download(f"arrears-warnings-{stamp}.csv", rows)
 
 
 @login_required

@@ -9,7 +9,6 @@ import logging
 
 from celery import shared_task
 from django.db import transaction
-from django_tenants.utils import tenant_context
 
 from province.levels import services
 from shared.errors import Conflict
@@ -34,10 +33,8 @@ def start_and_queue(*, actor=None, as_of=None):
 @shared_task(name="province.levels.tasks.regrade_all_provinces_task")
 def regrade_all_provinces_task() -> int:
     started = 0
-    for member in directory.provinces():
-        if not member.is_active:
-            continue
-        with tenant_context(directory.tenant_for(member.schema_name)), transaction.atomic():
+    for member in directory.each_active_province():
+        with transaction.atomic():
             try:
                 start_and_queue()
                 started += 1

@@ -2,8 +2,6 @@
 with a live progress bar, proposals with (bulk) approve/reject, a customer's cards and level
 history, and the annual review with its export."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +22,7 @@ from province.levels.models import LevelProposal, LevelStandard, MembershipCard,
 from province.levels.selectors import annual_review, customer_cards, level_history
 from province.levels.tasks import start_and_queue
 from shared.errors import Conflict
+from shared.exports import csv_download
 
 PAGE_SIZE = 100
 REVIEW_PAGE_ROWS = 500
@@ -289,22 +288,16 @@ def review(request):
 
 
 def _review_csv(rows) -> HttpResponse:
-    """CSV with a UTF-8 BOM so Excel opens the Chinese text correctly (no openpyxl here)."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    stamp = timezone.localdate().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="annual-review-{stamp}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow([str(label) for _attr, label in REVIEW_COLUMNS])
-    for row in rows:
-        values = []
+    def cells(row):
         for attr, _label in REVIEW_COLUMNS:
             value = getattr(row, attr)
             if attr == "level_since" and value is not None:
                 value = timezone.localtime(value).strftime("%Y-%m-%d")
-            values.append("" if value is None else value)
-        writer.writerow(values)
-    return response
+            yield "" if value is None else value
+
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    header = [str(label) for _attr, label in REVIEW_COLUMNS]
+    return csv_download(f"annual-review-{stamp}.csv", [header, *(cells(r) for r in rows)])
 
 
 @login_required

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
 from province.loyalty import services
 from shared.errors import Conflict
@@ -50,10 +49,8 @@ def _previous_month() -> date:
 
 def _in_every_province(start) -> int:
     started = 0
-    for member in directory.provinces():
-        if not member.is_active:
-            continue
-        with tenant_context(directory.tenant_for(member.schema_name)), transaction.atomic():
+    for member in directory.each_active_province():
+        with transaction.atomic():
             try:
                 start()
                 started += 1

@@ -2,13 +2,10 @@
 adjustment), accrual runs with a live progress bar, pending adjustments for approvers, and
 expiry warnings for account managers with a CSV export."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +20,7 @@ from province.loyalty.models import AccrualRun, AdjustmentRequest
 from province.loyalty.selectors import DEFAULT_WARNING_DAYS, expiring_points, points_summary
 from province.loyalty.tasks import accrue_points_task, start_accrual_and_queue
 from shared.errors import Conflict
+from shared.exports import csv_download
 
 MAX_DAYS = 366
 RUNS_SHOWN = 50
@@ -239,22 +237,22 @@ def expiry_warnings(request):
 @permission_required("loyalty.view_pointslot", raise_exception=True)
 def expiry_warnings_export(request):
     days = _days(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response.write("\ufeff")  # Excel needs the BOM to read UTF-8
-    writer = csv.writer(response)
-    writer.writerow(
-        [_("Customer number"), _("Customer"), _("Account manager"), _("Expires at"), _("Points")]
+    header = [
+        _("Customer number"),
+        _("Customer"),
+        _("Account manager"),
+        _("Expires at"),
+        _("Points"),
+    ]
+    rows = (
+        [
+            row["customer__number"],
+            row["customer__name"],
+            row["customer__account_manager__name"] or "",
+            row["expires_at"].isoformat(),
+            row["points"],
+        ]
+        for row in expiring_points(request.user, within_days=days).iterator()
     )
-    for row in expiring_points(request.user, within_days=days).iterator():
-        writer.writerow(
-            [
-                row["customer__number"],
-                row["customer__name"],
-                row["customer__account_manager__name"] or "",
-                row["expires_at"].isoformat(),
-                row["points"],
-            ]
-        )
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="points-expiring-{stamp}.csv"'
-    return response
+    return csv_download(f"points-expiring-{stamp}.csv", [header, *rows])

@@ -186,3 +186,13 @@ def test_beat_sweep_queues_relays_for_tenants_with_due_messages(echo_topic):
     with in_tenant("hq"):
         sync.publish("test.echo", "k", {"value": 1}, to="bj")
     assert sweep_task() == 1
+
+
+def test_each_active_province_enters_each_schema_and_skips_inactive():
+    from sync.directory import each_active_province
+    from tenants.models import Tenant
+
+    Tenant.objects.filter(schema_name="sh").update(is_active=False)
+    seen = [(member.schema_name, connection.schema_name) for member in each_active_province()]
+    assert seen == [("bj", "bj")]
+    assert connection.schema_name == "public"  # restored after the loop
