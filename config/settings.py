@@ -214,7 +214,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CustomerLevelEnum": "province.customers.choices.CustomerLevel",
         "CustomerStatusEnum": "province.customers.choices.CustomerStatus",
-        "RegradingRunStatusEnum": "province.levels.choices.RunStatus",
+        "BatchRunStatusEnum": "shared.models.RunStatus",
         "LevelProposalStatusEnum": "province.levels.choices.ProposalStatus",
         "MembershipCardStatusEnum": "province.levels.choices.CardStatus",
         "CreditGradeEnum": "province.credit.choices.CreditGrade",

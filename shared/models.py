@@ -7,6 +7,8 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -53,3 +55,47 @@ class TrackedModel(TimeStampedModel):
                 self.created_by = actor
             self.updated_by = actor
             self._history_user = actor
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class BatchRun(TimeStampedModel):
+    """A province-wide batch job (re-grading, accrual, expiry…) that works in chunks and
+    shows its progress; a failed or interrupted run resumes after its last committed chunk.
+
+    Subclasses add what they work on and count, and a constraint allowing one running run.
+    """
+
+    status = models.CharField(
+        _("status"), max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    total = models.PositiveIntegerField(_("to process"), default=0)
+    done = models.PositiveIntegerField(_("processed"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def percent(self) -> int:
+        if self.status == RunStatus.DONE:
+            return 100
+        return min(100, int(100 * self.done / self.total)) if self.total else 0
+
+    @classmethod
+    def visibility_filter(cls, user) -> Q:
+        return Q()  # a run holds province-wide counts only

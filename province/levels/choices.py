@@ -5,16 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from province.customers.choices import CustomerLevel
+from shared.models import RunStatus  # noqa: F401  (runs share one status vocabulary)
 
 # Levels in ascending order; the rank is what "highest qualifying level" compares.
 LEVEL_ORDER: tuple[str, ...] = tuple(CustomerLevel.values)
 LEVEL_RANK: dict[str, int] = {level: rank for rank, level in enumerate(LEVEL_ORDER)}
-
-
-class RunStatus(models.TextChoices):
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
 
 
 class ProposalStatus(models.TextChoices):

@@ -27,7 +27,7 @@ from province.levels.choices import (
     ProposalStatus,
     RunStatus,
 )
-from shared.models import MONEY, TimeStampedModel, TrackedModel
+from shared.models import MONEY, BatchRun, TimeStampedModel, TrackedModel
 from shared.scoping import ScopedManager
 
 
@@ -119,7 +119,7 @@ class LevelRule(TimeStampedModel):
         return f"{self.standard}: {self.get_level_display()} ≥ {self.min_avg_monthly_paid}"
 
 
-class RegradingRun(TimeStampedModel):
+class RegradingRun(BatchRun):
     """One periodic re-grading over the province, with its progress (R2.2)."""
 
     standard = models.ForeignKey(
@@ -129,27 +129,11 @@ class RegradingRun(TimeStampedModel):
         _("as of month"),
         help_text=_("First day of a month; the window is the N full months before it."),
     )
-    status = models.CharField(
-        _("status"), max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING
-    )
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("started by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    started_at = models.DateTimeField(_("started at"), default=timezone.now)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    total = models.PositiveIntegerField(_("customers to grade"), default=0)
-    done = models.PositiveIntegerField(_("customers graded"), default=0)
     # Where the next id-range chunk starts: a retried task resumes here.
     next_customer_id = models.BigIntegerField(_("next customer id"), default=0, editable=False)
     proposals = models.PositiveIntegerField(_("proposed changes"), default=0)
     upgrades = models.PositiveIntegerField(_("upgrades"), default=0)
     downgrades = models.PositiveIntegerField(_("downgrades"), default=0)
-    error = models.TextField(_("error"), blank=True)
 
     objects = ScopedManager()
 
@@ -168,16 +152,6 @@ class RegradingRun(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.as_of:%Y-%m} #{self.pk}"
-
-    @property
-    def percent(self) -> int:
-        if self.status == RunStatus.DONE:
-            return 100
-        return int(100 * self.done / self.total) if self.total else 0
-
-    @classmethod
-    def visibility_filter(cls, user) -> Q:
-        return Q()  # a run holds province-wide counts only; proposals are scoped
 
 
 class LevelProposal(CustomerOwned, TimeStampedModel):

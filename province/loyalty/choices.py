@@ -4,6 +4,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from shared.models import RunStatus  # noqa: F401  (runs share one status vocabulary)
+
 
 class EntryKind(models.TextChoices):
     """What a ledger entry records; the sign of its points says credit (+) or debit (−)."""
@@ -47,12 +49,6 @@ class RuleCondition(models.TextChoices):
     PAID_ON_TIME = "paid_on_time", _("Bill paid by its due date")
     PAID_LATE = "paid_late", _("Bill paid after its due date")
     CAMPAIGN = "campaign", _("Campaign")
-
-
-class RunStatus(models.TextChoices):
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
 
 
 class AdjustmentStatus(models.TextChoices):

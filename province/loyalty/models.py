@@ -38,7 +38,7 @@ from province.loyalty.choices import (
     RunStatus,
 )
 from province.products.models import Product
-from shared.models import TimeStampedModel, TrackedModel
+from shared.models import BatchRun, TrackedModel
 from shared.scoping import ScopedManager
 
 RATE = {"max_digits": 8, "decimal_places": 4}
@@ -404,35 +404,13 @@ class ValidityPolicy(_ProvinceWide, TrackedModel):
         return self.name
 
 
-class _Run(_ProvinceWide, TimeStampedModel):
-    status = models.CharField(
-        _("status"), max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING
-    )
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("started by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    started_at = models.DateTimeField(_("started at"), default=timezone.now)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    total = models.PositiveIntegerField(_("to process"), default=0)
-    done = models.PositiveIntegerField(_("processed"), default=0)
+class _Run(BatchRun):
     entries_created = models.PositiveIntegerField(_("entries created"), default=0)
-    error = models.TextField(_("error"), blank=True)
 
     objects = ScopedManager()
 
     class Meta:
         abstract = True
-
-    @property
-    def percent(self) -> int:
-        if self.status == RunStatus.DONE:
-            return 100
-        return min(100, int(100 * self.done / self.total)) if self.total else 0
 
 
 class AccrualRun(_Run):
