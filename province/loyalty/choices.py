@@ -55,3 +55,23 @@ class AdjustmentStatus(models.TextChoices):
     PENDING = "pending", pgettext_lazy("approval status", "Pending")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+
+
+class RewardKind(models.TextChoices):
+    """What a catalogue item gives the customer (R2.4.4)."""
+
+    GIFT = "gift", _("Gift")
+    BILL_CREDIT = "bill_credit", _("Bill credit")
+    SERVICE = "service", pgettext_lazy("reward kind", "Service")
+    CLUB_BENEFIT = "club_benefit", _("Club benefit")
+
+
+class RedemptionChannel(models.TextChoices):
+    COUNTER = "counter", _("Counter")
+    API = "api", _("API")
+    AUTOMATIC = "automatic", _("Automatic rule")
+
+
+class RedemptionStatus(models.TextChoices):
+    COMPLETED = "completed", pgettext_lazy("redemption status", "Completed")
+    CANCELLED = "cancelled", pgettext_lazy("redemption status", "Cancelled")

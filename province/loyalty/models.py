@@ -14,12 +14,18 @@
 - ``AccrualRun`` / ``ExpiryRun``: the set-based periodic runs with their progress.
 - ``LotExtension``: the audit of validity extensions; ``LoyaltySettings`` and
   ``AdjustmentRequest``: manual adjustments and their approval above a threshold (R2.4.7).
+- ``RewardItem`` and ``Redemption``: the redemption catalogue (R2.4.4) and what customers
+  redeemed from it (R6.5.1, R6.5.2), with the points, cost and bill credit of each;
+  ``AutoRedemptionRule``: automatic redemption of points about to lapse (R2.4.8).
 
 Only ``province.loyalty.ledger`` (and the runs' SQL in ``services``) writes entries, lots,
 allocations and balances.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -32,13 +38,16 @@ from province.customers.models import Customer, CustomerOwned
 from province.loyalty.choices import (
     AdjustmentStatus,
     EntryKind,
+    RedemptionChannel,
+    RedemptionStatus,
+    RewardKind,
     RuleCondition,
     RuleKind,
     RuleScope,
     RunStatus,
 )
 from province.products.models import Product
-from shared.models import BatchRun, TrackedModel
+from shared.models import MONEY, BatchRun, TrackedModel
 from shared.scoping import ScopedManager
 
 RATE = {"max_digits": 8, "decimal_places": 4}
@@ -511,6 +520,19 @@ class LoyaltySettings(_ProvinceWide, TrackedModel):
         default=5000,
         help_text=_("Adjustments of more points than this wait for a supervisor's approval."),
     )
+    point_cost = models.DecimalField(
+        _("cost per point (yuan)"),
+        max_digits=8,
+        decimal_places=4,
+        default=Decimal("0.0100"),
+        validators=[MinValueValidator(0)],
+        help_text=_("The money value of one outstanding point, for the liability (R2.4.9)."),
+    )
+    expiry_warning_days = models.PositiveSmallIntegerField(
+        _("expiry warning days"),
+        default=30,
+        help_text=_("Customers and account managers are warned this many days ahead."),
+    )
 
     objects = ScopedManager()
 
@@ -581,3 +603,192 @@ class AdjustmentRequest(CustomerOwned, TrackedModel):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.points:+d} ({self.status})"
+
+
+class RewardItem(_ProvinceWide, TrackedModel):
+    """An item of the redemption catalogue and its rules (R2.4.4).
+
+    ``stock`` null means unlimited; ``eligible_levels`` empty means every level;
+    ``daily_cap``/``yearly_cap`` limit the units one customer redeems per day/calendar year.
+    ``unit_cost`` is what one unit costs the province (R2.4.9); a bill-credit item credits
+    ``bill_credit_amount`` yuan per unit to the customer's bill.
+    """
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=RewardKind.choices)
+    scope = models.CharField(
+        _("scope"), max_length=16, choices=RuleScope.choices, default=RuleScope.PROVINCIAL
+    )
+    description = models.TextField(_("description"), blank=True)
+    points_price = models.PositiveIntegerField(_("points price"), validators=[MinValueValidator(1)])
+    unit_cost = models.DecimalField(
+        _("unit cost (yuan)"), default=0, validators=[MinValueValidator(0)], **MONEY
+    )
+    bill_credit_amount = models.DecimalField(
+        _("bill credit per unit (yuan)"), default=0, validators=[MinValueValidator(0)], **MONEY
+    )
+    stock = models.PositiveIntegerField(
+        _("stock"), null=True, blank=True, help_text=_("Empty for unlimited.")
+    )
+    eligible_levels = ArrayField(
+        models.CharField(max_length=16, choices=CustomerLevel.choices),
+        verbose_name=_("eligible levels"),
+        default=list,
+        blank=True,
+        help_text=_("Empty for every level."),
+    )
+    min_balance = models.PositiveIntegerField(
+        _("minimum balance"),
+        default=0,
+        help_text=_("A customer needs at least this many available points to redeem."),
+    )
+    daily_cap = models.PositiveIntegerField(
+        _("daily cap per customer"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    yearly_cap = models.PositiveIntegerField(
+        _("yearly cap per customer"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["kind", "points_price", "id"]
+        verbose_name = _("reward item")
+        verbose_name_plural = _("reward items")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="%(app_label)s_%(class)s_valid_period",
+                violation_error_message=_("An item cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=RewardKind.BILL_CREDIT) | Q(bill_credit_amount__gt=0),
+                name="%(app_label)s_%(class)s_bill_credit_has_amount",
+                violation_error_message=_("A bill credit item names the amount it credits."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Redemption(CustomerOwned, TrackedModel):
+    """One redemption of catalogue points by a customer (R6.5.1) and its cancellation.
+
+    Prices and costs are copied from the item at the time, so later catalogue changes do
+    not rewrite history. ``entry`` is the redeem entry; ``cancel_entry`` its reversal.
+    """
+
+    number = models.CharField(_("redemption number"), max_length=32, unique=True)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+"
+    )
+    item = models.ForeignKey(
+        RewardItem,
+        verbose_name=_("item"),
+        on_delete=models.PROTECT,
+        related_name="redemptions",
+    )
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    unit_points = models.PositiveIntegerField(_("points per unit"))
+    points = models.PositiveIntegerField(_("points"))
+    cost = models.DecimalField(_("cost (yuan)"), default=0, **MONEY)
+    bill_credit = models.DecimalField(_("bill credit (yuan)"), default=0, **MONEY)
+    channel = models.CharField(
+        _("channel"),
+        max_length=16,
+        choices=RedemptionChannel.choices,
+        default=RedemptionChannel.COUNTER,
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=RedemptionStatus.choices,
+        default=RedemptionStatus.COMPLETED,
+    )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    entry = models.OneToOneField(
+        PointsEntry,
+        verbose_name=_("redeem entry"),
+        on_delete=models.PROTECT,
+        related_name="redemption",
+    )
+    cancel_entry = models.OneToOneField(
+        PointsEntry,
+        verbose_name=_("cancellation entry"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cancelled_redemption",
+    )
+    redeemed_at = models.DateTimeField(_("redeemed at"), default=timezone.now)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cancelled by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    cancel_reason = models.CharField(_("cancellation reason"), max_length=200, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-redeemed_at", "-id"]
+        verbose_name = _("redemption")
+        verbose_name_plural = _("redemptions")
+        permissions = [("cancel_redemption", _("Can cancel redemptions"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(points=F("quantity") * F("unit_points")),
+                name="%(app_label)s_%(class)s_points_match",
+                violation_error_message=_("Points must equal quantity × points per unit."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status=RedemptionStatus.COMPLETED, cancel_entry__isnull=True)
+                | Q(status=RedemptionStatus.CANCELLED, cancel_entry__isnull=False),
+                name="%(app_label)s_%(class)s_cancelled_has_reversal",
+                violation_error_message=_("A cancelled redemption has its reversal entry."),
+            ),
+        ]
+        indexes = [
+            # the customer's history and the caps (per customer, item and day/year)
+            models.Index(fields=["customer", "item", "redeemed_at"], name="loyalty_redem_cust"),
+            # cost by period and item (R2.4.9) and the history list
+            models.Index(fields=["redeemed_at", "item"], name="loyalty_redem_period"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class AutoRedemptionRule(_ProvinceWide, TrackedModel):
+    """Turn points about to lapse into a catalogue item, typically bill credit (R2.4.8).
+
+    A daily job redeems, for every customer whose points expire within ``days_ahead`` days
+    and come to at least ``min_points``, as many units of ``item`` as those points buy.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    item = models.ForeignKey(
+        RewardItem, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+"
+    )
+    days_ahead = models.PositiveSmallIntegerField(_("days ahead"), default=30)
+    min_points = models.PositiveIntegerField(_("minimum points"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-is_active", "name", "id"]
+        verbose_name = _("automatic redemption rule")
+        verbose_name_plural = _("automatic redemption rules")
+
+    def __str__(self) -> str:
+        return self.name
