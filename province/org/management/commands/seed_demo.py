@@ -1,11 +1,13 @@
 """``manage.py seed_demo --province bj`` (or ``--all``): demo organisation and sign-ins, the
-demo product list, and with ``--customers N`` N demo customers per province that has none."""
+demo product list and points catalogue, and with ``--customers N`` N demo customers per
+province that has none, with the points their paid bills earned."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import tenant_context
 
 from province.customers.demo import seed_customers
 from province.customers.models import Customer
+from province.loyalty.demo import accrue_history, seed_catalogue
 from province.org.demo import seed_province
 from province.products.demo import seed_products
 from sync import directory
@@ -35,10 +37,12 @@ class Command(BaseCommand):
             with tenant_context(directory.tenant_for(short)):
                 created = seed_province()
                 products = seed_products()
+                seed_catalogue()
                 # Only into an empty province: a re-run must not pile up demo customers.
                 added = 0
                 if customers > 0 and not Customer.objects.exists():
                     added = seed_customers(customers).customers
+                    accrue_history()
             if verbosity:
                 bar = "#" * (20 * index // len(wanted))
                 self.stdout.write(
