@@ -3,30 +3,24 @@
 Prints every violation and exits non-zero if there is any.
 """
 
-from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import tenant_context
+from django.core.management.base import CommandError
 
 from province.loyalty.invariant import invariant_violations
-from province.loyalty.management.commands._runs import wanted_provinces
-from sync import directory
+from sync.commands import ProvinceCommand
 
 
-class Command(BaseCommand):
+class Command(ProvinceCommand):
     help = "Check balance = Σ entries = Σ open lot remainders (+ held) for every customer."
 
-    def add_arguments(self, parser):
-        parser.add_argument("--province", action="append", default=[], metavar="SHORT")
-        parser.add_argument("--all", action="store_true", help="Every province.")
+    def handle(self, *args, **options):
+        self.failed = 0
+        super().handle(*args, **options)
+        if self.failed:
+            raise CommandError(f"{self.failed} points ledger violations")
 
-    def handle(self, *args, province, all, **options):
-        failed = 0
-        for short in wanted_provinces(province, all):
-            with tenant_context(directory.tenant_for(short)):
-                violations = invariant_violations()
-            for violation in violations:
-                self.stdout.write(f"{short}: {violation}")
-            failed += len(violations)
-            if not violations:
-                self.stdout.write(f"{short}: points ledger consistent")
-        if failed:
-            raise CommandError(f"{failed} points ledger violations")
+    def handle_province(self, short, **options):
+        violations = invariant_violations()
+        for violation in violations:
+            self.stdout.write(f"{short}: {violation}")
+        self.failed += len(violations)
+        return f"{len(violations)} violations" if violations else "points ledger consistent"
