@@ -267,6 +267,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "province.loyalty.tasks.expire_points_all_provinces_task",
         "schedule": crontab(hour="1", minute="30"),
     },
+    # R2.4.8: points about to lapse are redeemed by the automatic rules, after the expiry.
+    "loyalty-auto-redemption-daily": {
+        "task": "province.loyalty.tasks.auto_redeem_all_provinces_task",
+        "schedule": crontab(hour="2", minute="15"),
+    },
     # Emergency reconnections expire by the hour.
     "credit-expire-grants": {
         "task": "province.credit.tasks.expire_credit_grants_all_provinces_task",

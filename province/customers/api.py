@@ -11,6 +11,7 @@ from province.customers.filters import CustomerFilterSet
 from province.customers.models import (
     Bill,
     BillingAccount,
+    BlacklistEntry,
     Contact,
     Customer,
     Payment,
@@ -155,6 +156,26 @@ class HistoryEntrySerializer(serializers.Serializer):
     changes = serializers.ListField(child=serializers.DictField())
 
 
+class BlacklistEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BlacklistEntry
+        fields = [
+            "id",
+            "customer",
+            "reason",
+            "listed_at",
+            "listed_by",
+            "lifted_at",
+            "lifted_by",
+            "lift_reason",
+        ]
+        read_only_fields = fields
+
+
+class BlacklistReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
 class CustomerViewSet(TenantModelViewSet):
     queryset = Customer.objects.filter(merged_into__isnull=True).select_related(
         "account_manager", "org_unit"
@@ -193,6 +214,43 @@ class CustomerViewSet(TenantModelViewSet):
             reason=payload.validated_data["reason"],
         )
         return Response({"transferred": len(moved)}, status=status.HTTP_200_OK)
+
+    @extend_schema(methods=["GET"], request=None, responses=BlacklistEntrySerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=BlacklistReasonSerializer, responses=BlacklistEntrySerializer
+    )
+    @action(detail=True, methods=["get", "post"])
+    def blacklist(self, request, pk=None):
+        """GET: the customer's blacklist entries, newest first; POST: blacklist with a reason
+        (409 if already blacklisted). Blacklisted customers cannot redeem points (R2.4.4)."""
+        customer = self.get_object()
+        if not request.user.has_perm("customers.view_blacklistentry"):
+            self.permission_denied(request)
+        if request.method == "GET":
+            entries = customer.blacklist_entries.order_by("-listed_at", "-id")
+            return Response(BlacklistEntrySerializer(entries, many=True).data)
+        if not request.user.has_perm("customers.manage_blacklist"):
+            self.permission_denied(request)
+        payload = BlacklistReasonSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        entry = services.blacklist_customer(
+            customer, actor=request.user, reason=payload.validated_data.get("reason", "")
+        )
+        return Response(BlacklistEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=BlacklistReasonSerializer, responses=BlacklistEntrySerializer)
+    @action(detail=True, methods=["post"], url_path="blacklist/lift")
+    def lift_blacklist(self, request, pk=None):
+        """Take the customer off the blacklist, with a reason (409 if not on it)."""
+        customer = self.get_object()
+        if not request.user.has_perm("customers.manage_blacklist"):
+            self.permission_denied(request)
+        payload = BlacklistReasonSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        entry = services.lift_blacklist(
+            customer, actor=request.user, reason=payload.validated_data.get("reason", "")
+        )
+        return Response(BlacklistEntrySerializer(entry).data)
 
     @extend_schema(responses=HistoryEntrySerializer(many=True))
     @action(detail=True, methods=["get"])

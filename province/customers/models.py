@@ -11,6 +11,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from province.customers.choices import (
@@ -359,6 +360,64 @@ class Payment(CustomerOwned, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.amount}"
+
+
+class BlacklistEntry(CustomerOwned, TrackedModel):
+    """A customer put on the province's blacklist, and when and why it was lifted.
+
+    A blacklisted customer may not redeem points (R2.4.4). At most one entry per customer
+    is open (not lifted); lifted entries stay as the record.
+    """
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="blacklist_entries",
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+    listed_at = models.DateTimeField(_("listed at"), default=timezone.now)
+    listed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("listed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lifted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    lift_reason = models.CharField(_("reason for lifting"), max_length=200, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-listed_at", "-id"]
+        verbose_name = _("blacklist entry")
+        verbose_name_plural = _("blacklist entries")
+        permissions = [("manage_blacklist", _("Can put customers on and off the blacklist"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(lifted_at__isnull=True),
+                name="%(app_label)s_%(class)s_one_open_per_customer",
+                violation_error_message=_("This customer is already blacklisted."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.reason}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.lifted_at is None
 
 
 class CustomerMerge(models.Model):

@@ -1,11 +1,14 @@
 """Read queries of the customer master: search (R2.1.2) and the detail page's facts."""
 
 import re
+from datetime import date
+from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Sum
+from django.utils import timezone
 
 from province.customers.choices import CertificateType
-from province.customers.models import Contact, Customer
+from province.customers.models import Bill, BlacklistEntry, Contact, Customer
 from shared.validators import normalize_mobile
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -90,3 +93,31 @@ def _display(field_name: str, value) -> str:
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     return str(value)
+
+
+def open_blacklist_entry(customer: Customer | int) -> BlacklistEntry | None:
+    """The customer's current blacklisting, if any (R2.4.4)."""
+    customer_id = customer if isinstance(customer, int) else customer.pk
+    return BlacklistEntry.objects.filter(customer_id=customer_id, lifted_at__isnull=True).first()
+
+
+def overdue_bills(customer: Customer | int, *, today: date | None = None) -> QuerySet:
+    """Bills past their due date and not paid in full: the customer's arrears (R2.3.2).
+
+    The same test as the credit app's arrears warnings (due date before today, paid less
+    than due), for one customer; served by the (customer, -period) index.
+    """
+    customer_id = customer if isinstance(customer, int) else customer.pk
+    return Bill.objects.filter(
+        customer_id=customer_id,
+        due_date__lt=today or timezone.localdate(),
+        amount_paid__lt=F("amount_due"),
+    )
+
+
+def arrears_of(customer: Customer | int, *, today: date | None = None) -> Decimal:
+    """The unpaid part of the customer's overdue bills (0 when none)."""
+    total = overdue_bills(customer, today=today).aggregate(
+        s=Sum(F("amount_due") - F("amount_paid"))
+    )["s"]
+    return total or Decimal("0")

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from province.customers.choices import CertificateType, CustomerType
-from province.customers.models import Contact, Customer
+from province.customers.models import BlacklistEntry, Contact, Customer
 from province.org.models import Staff
 from shared.errors import Conflict
 from shared.scoping import sees_everything
@@ -260,3 +260,46 @@ def delete_customer(customer: Customer, *, actor=None) -> None:
         )
     customer.stamp(actor)
     customer.delete()
+
+
+# --- blacklist (R2.4.4: blacklisted customers may not redeem points) ----------------------
+
+
+@transaction.atomic
+def blacklist_customer(customer: Customer, *, actor, reason: str) -> BlacklistEntry:
+    """Put ``customer`` on the blacklist with a reason; Conflict if already on it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the customer is blacklisted.")})
+    # Lock the customer so that two concurrent listings queue; the partial unique index
+    # would refuse the second anyway, but a Conflict reads better than an IntegrityError.
+    Customer.objects.select_for_update().filter(pk=customer.pk).first()
+    if BlacklistEntry.objects.filter(customer=customer, lifted_at__isnull=True).exists():
+        raise Conflict(_("This customer is already blacklisted."), code="already_blacklisted")
+    entry = BlacklistEntry(
+        customer=customer, reason=reason[:200], listed_at=timezone.now(), listed_by=actor
+    )
+    entry.stamp(actor)
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def lift_blacklist(customer: Customer, *, actor, reason: str) -> BlacklistEntry:
+    """Take ``customer`` off the blacklist, saying why; Conflict if not on it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"lift_reason": _("Say why the blacklisting is lifted.")})
+    entry = (
+        BlacklistEntry.objects.select_for_update()
+        .filter(customer=customer, lifted_at__isnull=True)
+        .first()
+    )
+    if entry is None:
+        raise Conflict(_("This customer is not blacklisted."), code="not_blacklisted")
+    entry.lifted_at = timezone.now()
+    entry.lifted_by = actor
+    entry.lift_reason = reason[:200]
+    entry.stamp(actor)
+    entry.save()
+    return entry

@@ -10,4 +10,5 @@ urlpatterns = [
     path("transfer/", views.transfer, name="transfer"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_form, name="edit"),
+    path("<int:pk>/blacklist/", views.blacklist, name="blacklist"),
 ]

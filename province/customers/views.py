@@ -7,13 +7,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from province.customers import services
 from province.customers.filters import CustomerFilterSet
 from province.customers.forms import CustomerForm, TransferForm
-from province.customers.selectors import customer_history, customer_list
+from province.customers.selectors import (
+    customer_history,
+    customer_list,
+    open_blacklist_entry,
+)
 from province.org.models import OrgUnit, Staff
 from shared.accounts.services import record_personal_data_access
+from shared.errors import Conflict
 from shared.forms import apply_service
 from shared.masking import mask_mobile, mask_resident_id
 
@@ -119,8 +125,35 @@ def customer_detail(request, pk):
             h for h in history if any(c["field"] in LEVEL_FIELDS for c in h["changes"])
         ],
         "unmask": unmask,
+        "blacklisting": open_blacklist_entry(customer)
+        if request.user.has_perm("customers.view_blacklistentry")
+        else None,
+        "blacklist_history": customer.blacklist_entries.select_related("listed_by", "lifted_by")
+        if request.user.has_perm("customers.view_blacklistentry")
+        else (),
     }
     return render(request, "customers/detail.html", context)
+
+
+@login_required
+@require_POST
+@permission_required("customers.manage_blacklist", raise_exception=True)
+def blacklist(request, pk):
+    """Put the customer on the blacklist (``lift`` set: take them off), with a reason."""
+    customer = get_object_or_404(customer_list(request.user), pk=pk)
+    reason = request.POST.get("reason", "")
+    try:
+        if request.POST.get("lift"):
+            services.lift_blacklist(customer, actor=request.user, reason=reason)
+            messages.success(request, _("The customer was taken off the blacklist."))
+        else:
+            services.blacklist_customer(customer, actor=request.user, reason=reason)
+            messages.success(request, _("The customer was blacklisted."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except Conflict as exc:
+        messages.error(request, str(exc.message))
+    return redirect("customers:detail", pk=customer.pk)
 
 
 @login_required

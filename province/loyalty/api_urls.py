@@ -10,6 +10,11 @@ from province.loyalty.api import (
     PointsEntryViewSet,
     PointsLotViewSet,
 )
+from province.loyalty.api_redemption import (
+    AutoRedemptionRuleViewSet,
+    RedemptionViewSet,
+    RewardItemViewSet,
+)
 
 router = SimpleRouter()
 router.register("accounts", PointsAccountViewSet, basename="pointsaccount")
@@ -18,5 +23,8 @@ router.register("entries", PointsEntryViewSet, basename="pointsentry")
 router.register("accrual-runs", AccrualRunViewSet, basename="accrualrun")
 router.register("adjustments", AdjustmentRequestViewSet, basename="adjustmentrequest")
 router.register("expiring", ExpiringPointsViewSet, basename="expiringpoints")
+router.register("reward-items", RewardItemViewSet, basename="rewarditem")
+router.register("redemptions", RedemptionViewSet, basename="redemption")
+router.register("auto-redemption-rules", AutoRedemptionRuleViewSet, basename="autoredemptionrule")
 
 urlpatterns = router.urls

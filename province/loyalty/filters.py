@@ -3,13 +3,22 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from province.loyalty.choices import AdjustmentStatus, EntryKind, RunStatus
+from province.loyalty.choices import (
+    AdjustmentStatus,
+    EntryKind,
+    RedemptionChannel,
+    RedemptionStatus,
+    RewardKind,
+    RunStatus,
+)
 from province.loyalty.models import (
     AccrualRun,
     AdjustmentRequest,
     PointsAccount,
     PointsEntry,
     PointsLot,
+    Redemption,
+    RewardItem,
 )
 
 
@@ -63,3 +72,37 @@ class AdjustmentRequestFilterSet(django_filters.FilterSet):
     class Meta:
         model = AdjustmentRequest
         fields = ["customer", "status"]
+
+
+# --- redemption (R2.4.4, R6.5.2) ---------------------------------------------------------
+
+
+class RewardItemFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=RewardKind.choices, label=_("Kind"))
+    is_active = django_filters.BooleanFilter(label=_("Active"))
+
+    class Meta:
+        model = RewardItem
+        fields = ["kind", "is_active"]
+
+
+class RedemptionFilterSet(django_filters.FilterSet):
+    """The redemption history's filters, shared by the page, its export and the API."""
+
+    customer = django_filters.NumberFilter(field_name="customer", label=_("Customer"))
+    item = django_filters.NumberFilter(field_name="item", label=_("Item"))
+    kind = django_filters.ChoiceFilter(
+        field_name="item__kind", choices=RewardKind.choices, label=_("Kind")
+    )
+    status = django_filters.ChoiceFilter(choices=RedemptionStatus.choices, label=_("Status"))
+    channel = django_filters.ChoiceFilter(choices=RedemptionChannel.choices, label=_("Channel"))
+    date_from = django_filters.DateFilter(
+        field_name="redeemed_at", lookup_expr="date__gte", label=_("From")
+    )
+    date_to = django_filters.DateFilter(
+        field_name="redeemed_at", lookup_expr="date__lte", label=_("To")
+    )
+
+    class Meta:
+        model = Redemption
+        fields = ["customer", "item", "kind", "status", "channel", "date_from", "date_to"]

@@ -124,6 +124,11 @@ def _usable(account: PointsAccount, today: date) -> int:
     return (valid or 0) - account.held
 
 
+def usable_points(account: PointsAccount, today: date | None = None) -> int:
+    """What a debit or hold of this account may use now (see the module docstring)."""
+    return _usable(account, today or timezone.localdate())
+
+
 def _refuse_short(usable: int, points: int) -> None:
     raise Conflict(
         _("Only %(usable)d points are available; %(points)d were asked for.")

@@ -726,6 +726,8 @@ class Redemption(CustomerOwned, TrackedModel):
         related_name="cancelled_redemption",
     )
     redeemed_at = models.DateTimeField(_("redeemed at"), default=timezone.now)
+    # The customer's balance right after the debit, read under the account lock: the receipt.
+    balance_after = models.IntegerField(_("balance after"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -792,3 +794,34 @@ class AutoRedemptionRule(_ProvinceWide, TrackedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AutoRedemptionRun(BatchRun):
+    """One day's automatic redemption over every active rule (R2.4.8), with progress.
+
+    ``total`` counts the candidate (rule, customer) pairs; each is redeemed or skipped (a
+    refusal such as arrears, blacklist, a cap or no stock is counted, not fatal).
+    """
+
+    as_of = models.DateField(_("as of"))
+    redeemed = models.PositiveIntegerField(_("redemptions made"), default=0)
+    skipped = models.PositiveIntegerField(_("customers skipped"), default=0)
+    points_redeemed = models.BigIntegerField(_("points redeemed"), default=0)
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("automatic redemption run")
+        verbose_name_plural = _("automatic redemption runs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status=RunStatus.RUNNING),
+                name="%(app_label)s_%(class)s_one_running",
+                violation_error_message=_("An automatic redemption run is already in progress."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.as_of:%Y-%m-%d} #{self.pk}"

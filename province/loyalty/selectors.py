@@ -5,7 +5,15 @@ from datetime import date, timedelta
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
-from province.loyalty.models import PointsAccount, PointsEntry, PointsLot
+from province.loyalty.models import (
+    LoyaltySettings,
+    PointsAccount,
+    PointsEntry,
+    PointsLot,
+    Redemption,
+    RewardItem,
+)
+from province.loyalty.redemption import customer_standing, redemption_refusals
 
 DEFAULT_WARNING_DAYS = 30
 
@@ -53,3 +61,38 @@ def points_summary(customer) -> dict:
         ).order_by("expires_at", "id"),
         "entries": PointsEntry.objects.filter(customer=customer).order_by("-id")[:100],
     }
+
+
+# --- redemption (R2.4.4, R6.5.1, R6.5.2) -------------------------------------------------
+
+
+def expiring_soon(customer, *, within_days: int | None = None, as_of: date | None = None) -> dict:
+    """Points of ``customer`` that lapse within the warning days (R6.5.1 counter)."""
+    as_of = as_of or timezone.localdate()
+    within_days = within_days or LoyaltySettings.load().expiry_warning_days
+    until = as_of + timedelta(days=within_days)
+    points = PointsLot.objects.filter(
+        customer=customer,
+        expired=False,
+        remaining__gt=0,
+        expires_at__gte=as_of,
+        expires_at__lte=until,
+    ).aggregate(s=Sum("remaining"))["s"]
+    return {"points": points or 0, "until": until, "days": within_days}
+
+
+def counter_catalogue(customer) -> list[tuple]:
+    """Active catalogue items, each with why ``customer`` cannot redeem one unit of it (an
+    empty list: they can). The customer's standing is read once for all items."""
+    standing = customer_standing(customer)
+    items = RewardItem.objects.filter(is_active=True).order_by("kind", "points_price", "id")
+    return [(item, redemption_refusals(customer, item, 1, standing=standing)) for item in items]
+
+
+def customer_redemptions(customer) -> QuerySet:
+    """The customer's redemptions, newest first (R6.5.2)."""
+    return (
+        Redemption.objects.filter(customer=customer)
+        .select_related("item", "created_by")
+        .order_by("-redeemed_at", "-id")
+    )

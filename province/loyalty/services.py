@@ -551,3 +551,36 @@ def decide_adjustment(
 
 def new_request_key() -> str:
     return f"request:{uuid.uuid4()}"
+
+
+# --- redemption (R2.4.4, R2.4.8, R6.5.1): in its own module, re-exported here -----------
+
+from province.loyalty.redemption import (  # noqa: E402
+    auto_redemption_candidates,
+    cancel_redemption,
+    customer_standing,
+    deactivate_reward_item,
+    execute_auto_redemption,
+    redeem,
+    redeem_once,
+    redemption_refusals,
+    run_auto_redemption,
+    save_auto_redemption_rule,
+    save_reward_item,
+    start_auto_redemption,
+)
+
+__all__ = [
+    "auto_redemption_candidates",
+    "cancel_redemption",
+    "customer_standing",
+    "deactivate_reward_item",
+    "execute_auto_redemption",
+    "redeem",
+    "redeem_once",
+    "redemption_refusals",
+    "run_auto_redemption",
+    "save_auto_redemption_rule",
+    "save_reward_item",
+    "start_auto_redemption",
+]

@@ -69,3 +69,24 @@ def accrue_points_all_provinces_task() -> int:
 def expire_points_all_provinces_task() -> int:
     """Daily: expire lapsed lots in every province."""
     return _in_every_province(start_expiry_and_queue)
+
+
+# --- automatic redemption (R2.4.8) -------------------------------------------------------
+
+
+@shared_task(name="province.loyalty.tasks.auto_redeem_task", acks_late=True)
+def auto_redeem_task(run_id: int) -> dict:
+    run = services.execute_auto_redemption(run_id)
+    return {"run": run.pk, "status": run.status, "redeemed": run.redeemed}
+
+
+def start_auto_redemption_and_queue(as_of: date | None = None, *, actor=None):
+    run = services.start_auto_redemption(as_of, actor=actor)
+    transaction.on_commit(lambda: auto_redeem_task.delay(run.pk))
+    return run
+
+
+@shared_task(name="province.loyalty.tasks.auto_redeem_all_provinces_task")
+def auto_redeem_all_provinces_task() -> int:
+    """Daily: redeem points about to lapse by the automatic rules in every province."""
+    return _in_every_province(start_auto_redemption_and_queue)

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from province.loyalty import views
+from province.loyalty.urls_redemption import urlpatterns as redemption_urlpatterns
 
 app_name = "loyalty"
 
@@ -16,4 +17,5 @@ urlpatterns = [
     path("runs/<int:pk>/resume/", views.run_resume, name="run-resume"),
     path("adjustments/", views.adjustment_list, name="adjustments"),
     path("adjustments/<int:pk>/decide/", views.adjustment_decide, name="adjustment-decide"),
+    *redemption_urlpatterns,
 ]

@@ -17,7 +17,12 @@ from province.loyalty.choices import AdjustmentStatus, RunStatus
 from province.loyalty.filters import AdjustmentRequestFilterSet
 from province.loyalty.forms import AdjustmentForm, DecisionForm, StartAccrualForm
 from province.loyalty.models import AccrualRun, AdjustmentRequest
-from province.loyalty.selectors import DEFAULT_WARNING_DAYS, expiring_points, points_summary
+from province.loyalty.selectors import (
+    DEFAULT_WARNING_DAYS,
+    customer_redemptions,
+    expiring_points,
+    points_summary,
+)
 from province.loyalty.tasks import accrue_points_task, start_accrual_and_queue
 from shared.errors import Conflict
 from shared.exports import csv_download
@@ -97,6 +102,9 @@ def customer_points(request, pk):
         "form": form,
         "can_adjust": can_adjust,
         "pending": pending,
+        "redemptions": customer_redemptions(customer)[:50]
+        if request.user.has_perm("loyalty.view_redemption")
+        else None,
     }
     return render(request, "loyalty/customer.html", context)
 

@@ -84,6 +84,19 @@ POINTS_ADMIN = (
         "loyalty.extend_pointslot",
     )
 )
+# Redemption (R2.4.4, R2.4.8, R6.5): everyone who sees points sees the catalogue and the
+# redemptions; counter staff and account managers redeem; points administrators keep the
+# catalogue and the automatic rules; supervisors and points administrators cancel.
+REDEMPTION_READ = _crud("loyalty.rewarditem", "loyalty.redemption", actions=("view",))
+REDEEM = ("loyalty.add_redemption",)
+REDEMPTION_CANCEL = ("loyalty.cancel_redemption",)
+REDEMPTION_ADMIN = (
+    _crud("loyalty.rewarditem", "loyalty.autoredemptionrule", actions=("view", "add", "change"))
+    + _crud("loyalty.autoredemptionrun", actions=("view", "add"))
+    + REDEMPTION_CANCEL
+)
+BLACKLIST_READ = ("customers.view_blacklistentry",)
+BLACKLIST_MANAGE = BLACKLIST_READ + ("customers.manage_blacklist",)
 LEVELS_DECIDE = (
     "levels.decide_levelproposal",
     "levels.override_level",
@@ -121,6 +134,10 @@ ROLES: tuple[Role, ...] = (
         + CREDIT_POLICY
         + POINTS_READ
         + POINTS_ADMIN
+        + REDEMPTION_READ
+        + REDEEM
+        + REDEMPTION_ADMIN
+        + BLACKLIST_MANAGE
         + (
             "customers.transfer_customer",
             "customers.merge_customer",
@@ -158,7 +175,11 @@ ROLES: tuple[Role, ...] = (
             "loyalty.approve_adjustmentrequest",
             "loyalty.extend_pointslot",
         )
-        + ("customers.transfer_customer", "customers.export_customer"),
+        + ("customers.transfer_customer", "customers.export_customer")
+        + REDEMPTION_READ
+        + REDEEM
+        + REDEMPTION_CANCEL
+        + BLACKLIST_MANAGE,
     ),
     Role(
         "account_manager",
@@ -178,7 +199,10 @@ ROLES: tuple[Role, ...] = (
             "levels.levelchange",
             "levels.membershipcard",
             actions=("view",),
-        ),
+        )
+        + REDEMPTION_READ
+        + REDEEM
+        + BLACKLIST_READ,
     ),
     Role(
         "service_agent",
@@ -190,7 +214,10 @@ ROLES: tuple[Role, ...] = (
         + _crud("levels.levelchange", "levels.membershipcard", actions=("view",))
         + ("levels.change_membershipcard",)
         + CREDIT_READ
-        + POINTS_READ,
+        + POINTS_READ
+        + REDEMPTION_READ
+        + REDEEM
+        + BLACKLIST_READ,
     ),
     Role("channel_manager", _("Channel manager"), "province", ORG_READ + CUSTOMER_READ),
     Role(
@@ -208,7 +235,14 @@ ROLES: tuple[Role, ...] = (
         "read_only",
         _("Read-only"),
         "province",
-        ORG_READ + VIEW_ALL + CUSTOMER_READ + LEVELS_READ + CREDIT_READ + POINTS_READ,
+        ORG_READ
+        + VIEW_ALL
+        + CUSTOMER_READ
+        + LEVELS_READ
+        + CREDIT_READ
+        + POINTS_READ
+        + REDEMPTION_READ
+        + BLACKLIST_READ,
     ),
     Role(
         "hq_admin",
