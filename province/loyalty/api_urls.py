@@ -10,6 +10,7 @@ from province.loyalty.api import (
     PointsEntryViewSet,
     PointsLotViewSet,
 )
+from province.loyalty.api_rules import EarningRuleViewSet
 
 router = SimpleRouter()
 router.register("accounts", PointsAccountViewSet, basename="pointsaccount")
@@ -18,5 +19,6 @@ router.register("entries", PointsEntryViewSet, basename="pointsentry")
 router.register("accrual-runs", AccrualRunViewSet, basename="accrualrun")
 router.register("adjustments", AdjustmentRequestViewSet, basename="adjustmentrequest")
 router.register("expiring", ExpiringPointsViewSet, basename="expiringpoints")
+router.register("earning-rules", EarningRuleViewSet, basename="earningrule")
 
 urlpatterns = router.urls

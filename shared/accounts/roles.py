@@ -84,6 +84,8 @@ POINTS_ADMIN = (
         "loyalty.extend_pointslot",
     )
 )
+# Expiry notices (R2.4.5): read them, mark one's own read.
+POINTS_NOTICES = _crud("loyalty.expirynotice", actions=("view", "change"))
 LEVELS_DECIDE = (
     "levels.decide_levelproposal",
     "levels.override_level",
@@ -121,6 +123,7 @@ ROLES: tuple[Role, ...] = (
         + CREDIT_POLICY
         + POINTS_READ
         + POINTS_ADMIN
+        + POINTS_NOTICES
         + (
             "customers.transfer_customer",
             "customers.merge_customer",
@@ -158,6 +161,7 @@ ROLES: tuple[Role, ...] = (
             "loyalty.approve_adjustmentrequest",
             "loyalty.extend_pointslot",
         )
+        + POINTS_NOTICES
         + ("customers.transfer_customer", "customers.export_customer"),
     ),
     Role(
@@ -172,6 +176,7 @@ ROLES: tuple[Role, ...] = (
         + CREDIT_REQUEST
         + POINTS_READ
         + _crud("loyalty.adjustmentrequest", actions=("view", "add"))
+        + POINTS_NOTICES
         + _crud(
             "levels.levelstandard",
             "levels.levelproposal",
