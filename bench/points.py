@@ -79,7 +79,7 @@ FROM loyalty_pointslot l
 WHERE NOT l.expired AND l.remaining > 0 AND l.expires_at < %(as_of)s
 """
 LOYALTY_TABLES = (
-    "loyalty_pointsallocation, loyalty_lotextension, loyalty_adjustmentrequest, "
+    "loyalty_pointsallocation, loyalty_lotextension, loyalty_adjustmentrequest, loyalty_redemption, "
     "loyalty_pointslot, loyalty_pointsentry, loyalty_pointsaccount, loyalty_accrualrun, "
     "loyalty_expiryrun"
 )

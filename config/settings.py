@@ -272,6 +272,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "province.loyalty.tasks.auto_redeem_all_provinces_task",
         "schedule": crontab(hour="2", minute="15"),
     },
+    # R2.4.5: account managers are warned of points about to lapse, after the expiry run.
+    "loyalty-expiry-notices-daily": {
+        "task": "province.loyalty.tasks.notify_expiring_points_all_provinces_task",
+        "schedule": crontab(hour="2", minute="30"),
+    },
     # Emergency reconnections expire by the hour.
     "credit-expire-grants": {
         "task": "province.credit.tasks.expire_credit_grants_all_provinces_task",

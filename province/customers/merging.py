@@ -11,8 +11,15 @@ the past), the ``merged_into`` self-relation and the merge records themselves.
 A row that cannot move because the survivor already holds an equivalent one (a one-to-one
 relation, a unique constraint such as "one live membership card") stops the whole merge
 with a ``Conflict`` naming the kind of record: that app's data must be tidied first.
+
+An app whose rows cannot simply be re-pointed (a per-customer balance to be added up, say)
+registers a ``MergeHandler`` (``register_merge_handler``, from its ``AppConfig.ready``): the
+generic move then leaves the handler's relations alone, and the handler moves them itself
+inside the merge's transaction, records what it moved in ``CustomerMerge.moved`` and puts
+it back on revert (or refuses the revert). This module never imports those apps.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -52,6 +59,36 @@ class Relation:
     @property
     def verbose_name(self) -> str:
         return str(self.model._meta.verbose_name_plural)
+
+
+@dataclass(frozen=True)
+class MergeHandler:
+    """An app's own part of merging and reverting, for ``relations`` it moves itself.
+
+    - ``lock(customer_ids)``: called first, before the customers are locked, so that the
+      app can take its locks in its own order (e.g. the points ledger: accounts first);
+    - ``merge(survivor, duplicate, *, actor)`` returns what it moved, in the format of
+      ``CustomerMerge.moved`` (``{"app.Model": {field: [ids]}}``);
+    - ``revert(survivor, duplicate, moved, *, actor)`` puts it back exactly, or raises
+      ``Conflict`` (the whole revert is then refused and nothing is written).
+    """
+
+    relations: frozenset[tuple[str, str]]
+    lock: Callable[[list[int]], None]
+    merge: Callable[..., dict[str, dict[str, list[int]]]]
+    revert: Callable[..., None]
+
+
+_handlers: list[MergeHandler] = []
+
+
+def register_merge_handler(handler: MergeHandler) -> None:
+    if handler not in _handlers:
+        _handlers.append(handler)
+
+
+def _handled_relations() -> set[tuple[str, str]]:
+    return {relation for handler in _handlers for relation in handler.relations}
 
 
 def _is_history_model(model) -> bool:
@@ -220,6 +257,8 @@ def merge_customers(
         raise ValidationError({"reason": _("Say why the customers are merged.")})
     if survivor.pk == duplicate.pk:
         check_merge(survivor, duplicate)
+    for handler in _handlers:
+        handler.lock(sorted((survivor.pk, duplicate.pk)))
     locked = _lock_customers(actor, survivor.pk, duplicate.pk)
     for name, customer in (("survivor", survivor), ("duplicate", duplicate)):
         if customer.pk not in locked:
@@ -233,10 +272,16 @@ def merge_customers(
         "reason": reason,
     }
     moved: dict[str, dict[str, list[int]]] = {}
+    handled = _handled_relations()
     for relation in customer_relations():
+        if (relation.label, relation.field_name) in handled:
+            continue
         ids = _move(relation, duplicate, survivor, actor=actor, reason=history_reason)
         if ids:
             moved.setdefault(relation.label, {})[relation.field_name] = ids
+    for handler in _handlers:
+        for label, fields in handler.merge(survivor, duplicate, actor=actor).items():
+            moved.setdefault(label, {}).update(fields)
     previous_status = duplicate.status
     duplicate.merged_into = survivor
     duplicate.status = CustomerStatus.CHURNED
@@ -274,6 +319,8 @@ def revert_merge(merge: CustomerMerge, *, actor) -> CustomerMerge:
             % {"date": timezone.localtime(merge.reverted_at).strftime("%Y-%m-%d %H:%M")},
             code="already_reverted",
         )
+    for handler in _handlers:
+        handler.lock(sorted((merge.survivor_id, merge.duplicate_id)))
     locked = _lock_customers(actor, merge.survivor_id, merge.duplicate_id, visible_only=False)
     survivor, duplicate = locked[merge.survivor_id], locked[merge.duplicate_id]
     if survivor.merged_into_id is not None:
@@ -303,7 +350,12 @@ def revert_merge(merge: CustomerMerge, *, actor) -> CustomerMerge:
         "duplicate": duplicate.number,
         "survivor": survivor.number,
     }
+    for handler in _handlers:
+        handler.revert(survivor, duplicate, merge.moved, actor=actor)
+    handled = _handled_relations()
     for label, fields in merge.moved.items():
+        if all((label, field_name) in handled for field_name in fields):
+            continue
         try:
             model = apps.get_model(label)
         except LookupError as exc:
@@ -313,6 +365,8 @@ def revert_merge(merge: CustomerMerge, *, actor) -> CustomerMerge:
                 code="unknown_model",
             ) from exc
         for field_name, ids in fields.items():
+            if (label, field_name) in handled:
+                continue
             relation = Relation(model, field_name, model._meta.get_field(field_name).unique)
             still_there = list(
                 model._base_manager.select_for_update()

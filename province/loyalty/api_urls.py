@@ -15,6 +15,7 @@ from province.loyalty.api_redemption import (
     RedemptionViewSet,
     RewardItemViewSet,
 )
+from province.loyalty.api_rules import EarningRuleViewSet
 
 router = SimpleRouter()
 router.register("accounts", PointsAccountViewSet, basename="pointsaccount")
@@ -26,5 +27,6 @@ router.register("expiring", ExpiringPointsViewSet, basename="expiringpoints")
 router.register("reward-items", RewardItemViewSet, basename="rewarditem")
 router.register("redemptions", RedemptionViewSet, basename="redemption")
 router.register("auto-redemption-rules", AutoRedemptionRuleViewSet, basename="autoredemptionrule")
+router.register("earning-rules", EarningRuleViewSet, basename="earningrule")
 
 urlpatterns = router.urls

@@ -75,3 +75,9 @@ class RedemptionChannel(models.TextChoices):
 class RedemptionStatus(models.TextChoices):
     COMPLETED = "completed", pgettext_lazy("redemption status", "Completed")
     CANCELLED = "cancelled", pgettext_lazy("redemption status", "Cancelled")
+
+
+class NoticeChannel(models.TextChoices):
+    """How an expiry notice reached its reader (R2.4.5); SMS to customers is not built yet."""
+
+    IN_APP = "in_app", _("In-app")

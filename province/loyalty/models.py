@@ -14,6 +14,8 @@
 - ``AccrualRun`` / ``ExpiryRun``: the set-based periodic runs with their progress.
 - ``LotExtension``: the audit of validity extensions; ``LoyaltySettings`` and
   ``AdjustmentRequest``: manual adjustments and their approval above a threshold (R2.4.7).
+- ``ExpiryNotice``: a warning to a customer's account manager that the customer's points
+  lapse on a date (R2.4.5).
 - ``RewardItem`` and ``Redemption``: the redemption catalogue (R2.4.4) and what customers
   redeemed from it (R6.5.1, R6.5.2), with the points, cost and bill credit of each;
   ``AutoRedemptionRule``: automatic redemption of points about to lapse (R2.4.8).
@@ -38,6 +40,7 @@ from province.customers.models import Customer, CustomerOwned
 from province.loyalty.choices import (
     AdjustmentStatus,
     EntryKind,
+    NoticeChannel,
     RedemptionChannel,
     RedemptionStatus,
     RewardKind,
@@ -548,6 +551,60 @@ class LoyaltySettings(_ProvinceWide, TrackedModel):
     def load(cls) -> "LoyaltySettings":
         row = cls.objects.order_by("id").first()
         return row if row is not None else cls.objects.create()
+
+
+class ExpiryNotice(CustomerOwned, models.Model):
+    """Points of a customer that lapse on ``expires_at``, as the account manager was told
+    (R2.4.5). One per customer and expiry date, written set-based by the daily notice job;
+    ``points`` is what was open when the notice was written. Shown in the app ("in-app"
+    channel); sending SMS to customers is out of scope for now.
+    """
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+"
+    )
+    # The account manager at the time of the notice (the customer's may change later).
+    account_manager = models.ForeignKey(
+        "org.Staff",
+        verbose_name=_("account manager"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # leads the unread index below
+    )
+    points = models.PositiveIntegerField(_("points"))
+    expires_at = models.DateField(_("expires at"))
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=NoticeChannel.choices, default=NoticeChannel.IN_APP
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_default=Now())
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["expires_at", "customer", "id"]
+        verbose_name = _("expiry notice")
+        verbose_name_plural = _("expiry notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "expires_at"],
+                name="%(app_label)s_%(class)s_once_per_customer_date",
+                violation_error_message=_("This customer was already warned of this expiry."),
+            ),
+        ]
+        indexes = [
+            # The account manager's unread notices (the list and the badge).
+            models.Index(
+                fields=["account_manager", "expires_at"],
+                condition=Q(read_at__isnull=True),
+                name="loyalty_notice_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.points} → {self.expires_at:%Y-%m-%d}"
 
 
 class AdjustmentRequest(CustomerOwned, TrackedModel):

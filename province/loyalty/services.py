@@ -2,8 +2,9 @@
 
 The runs are set-based: each chunk is a few SQL statements, committed together with the
 run's progress, so a crashed or retried run resumes after its last committed chunk and a
-repeated chunk is harmless (the idempotency keys ``bill:<id>:earn``, ``bill:<id>:ontime``
-and ``lot:<id>:expire`` are unique). Batch chunks take a per-province advisory lock so that
+repeated chunk is harmless (the idempotency keys ``bill:<id>:earn``, ``bill:<id>:ontime``,
+``bill:<id>:rule:<rule id>`` and ``lot:<id>:expire`` are unique). The earning rules and the
+accrual statement live in ``earning.py``. Batch chunks take a per-province advisory lock so that
 an accrual and an expiry chunk never lock the same accounts in different orders; single
 customer ledger calls lock one account row and cannot deadlock with them (see ledger.py).
 """
@@ -11,13 +12,11 @@ customer ledger calls lock one account row and cannot deadlock with them (see le
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,20 +26,22 @@ from province.loyalty import ledger
 from province.loyalty.choices import (
     AdjustmentStatus,
     EntryKind,
-    RuleCondition,
-    RuleKind,
-    RuleScope,
     RunStatus,
+)
+from province.loyalty.earning import (  # noqa: F401  (AccrualRules, rules_for: re-exported)
+    ACCRUAL_BOUNDS_SQL,
+    AccrualRules,
+    accrual_params,
+    accrual_sql,
+    rules_for,
 )
 from province.loyalty.models import (
     AccrualRun,
     AdjustmentRequest,
-    EarningRule,
     ExpiryRun,
     LotExtension,
     LoyaltySettings,
     PointsLot,
-    ValidityPolicy,
 )
 from shared.errors import Conflict
 
@@ -48,51 +49,6 @@ logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 50_000
 BATCH_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':loyalty-batch'))"
-
-
-def _month_end(period: date) -> date:
-    return (period.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-
-
-# --- rules -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AccrualRules:
-    """The rules in force for one billing month (R2.4.2)."""
-
-    base: EarningRule | None
-    multipliers: dict[str, Decimal]
-    on_time: EarningRule | None
-    years_after: int
-
-
-def rules_for(period: date) -> AccrualRules:
-    """Active rules valid in ``period``; a provincial rule overrides a national one."""
-    end = _month_end(period)
-    rules = (
-        EarningRule.objects.filter(is_active=True, valid_from__lte=end)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=period))
-        .order_by("-valid_from", "-id")
-    )
-    # provincial first: the first rule of a kind wins
-    ordered = sorted(rules, key=lambda r: r.scope != RuleScope.PROVINCIAL)
-    base = next((r for r in ordered if r.kind == RuleKind.BASE), None)
-    multipliers: dict[str, Decimal] = {}
-    for rule in ordered:
-        if rule.kind == RuleKind.LEVEL_MULTIPLIER:
-            multipliers.setdefault(rule.level, rule.multiplier)
-    on_time = next(
-        (
-            r
-            for r in ordered
-            if r.kind == RuleKind.BONUS and r.condition == RuleCondition.PAID_ON_TIME
-        ),
-        None,
-    )
-    policy = ValidityPolicy.objects.filter(is_active=True).first()
-    years = policy.years_after if policy is not None else ledger.DEFAULT_YEARS_AFTER
-    return AccrualRules(base, multipliers, on_time, years)
 
 
 # --- accrual run (R2.4.6) ----------------------------------------------------------------
@@ -106,111 +62,6 @@ _BATCH_SETTINGS_SQL = (
     "SET LOCAL synchronous_commit = off; SET LOCAL jit = off; SET LOCAL work_mem = '64MB';"
     " SET CONSTRAINTS ALL IMMEDIATE"
 )
-
-_ELIGIBLE = "b.period = %(period)s AND b.status = %(paid)s AND b.amount_paid > 0"
-# The next chunk: its last bill id and size.
-_ACCRUAL_BOUNDS_SQL = f"""
-SELECT max(id), count(*) FROM (
-    SELECT b.id FROM customers_bill b
-    WHERE {_ELIGIBLE} AND b.id > %(lo)s ORDER BY b.id LIMIT %(n)s
-) s"""  # noqa: S608
-
-
-def _accrual_sql(rules: AccrualRules) -> str:
-    """One chunk in one statement: the earn (and on-time bonus) entries, their lots, the
-    accounts (created on a customer's first points) and their balances.
-
-    Points = floor(amount paid × points per yuan × multiplier of the customer's level).
-    Only bills with status "paid" accrue: a partly paid bill accrues once it is paid in
-    full and its month is run again (the run is idempotent per bill: a bill whose key is
-    already posted is left out). The entries are a plain INSERT, cheaper than ON CONFLICT:
-    only an accrual run writes ``bill:`` keys and only one runs at a time, so a duplicate
-    key can only mean a foreign writer; the unique index then fails the chunk (the run is
-    marked failed and can be resumed) rather than skip an entry whose lot and balance the
-    same statement writes. Entry ids are drawn up front so that the lots and balances are
-    built from the same rows without reading the entries back.
-    """
-    whens = " ".join(
-        f"WHEN %(level_{i})s THEN %(mult_{i})s::numeric" for i in range(len(rules.multipliers))
-    )
-    # The customer's level is read only when some level has a multiplier.
-    multiplier = f"(CASE c.level {whens} ELSE 1 END)" if whens else "1"
-    level_join = "JOIN customers_customer c ON c.id = b.customer_id" if whens else ""
-    bonus = ""
-    if rules.on_time is not None:
-        bonus = """
-        UNION ALL
-        SELECT bl.id, bl.customer_id, bl.earned_on, 'bonus', 'bill:' || bl.id || ':ontime',
-               (%(bonus_points)s + floor(bl.amount_paid * %(bonus_rate)s::numeric))::int,
-               %(bonus_rule)s::bigint
-        FROM bills bl WHERE bl.on_time"""
-    return f"""
-    WITH bills AS MATERIALIZED (
-        SELECT b.id, b.customer_id, b.amount_paid,
-               floor(b.amount_paid * %(rate)s::numeric * {multiplier})::int AS points,
-               COALESCE(b.paid_on, %(period_end)s::date) AS earned_on,
-               (b.paid_on IS NOT NULL AND b.paid_on <= b.due_date) AS on_time
-        FROM customers_bill b {level_join}
-        WHERE {_ELIGIBLE} AND b.id > %(lo)s AND b.id <= %(hi)s
-    ),
-    computed (bill_id, customer_id, earned_on, kind, key, points, rule_id) AS (
-        SELECT bl.id, bl.customer_id, bl.earned_on, 'earn', 'bill:' || bl.id || ':earn',
-               bl.points, %(base_rule)s::bigint
-        FROM bills bl {bonus}
-    ),
-    fresh AS MATERIALIZED (
-        SELECT nextval(%(entry_seq)s::regclass) AS id, s.*
-        FROM (
-            SELECT cp.* FROM computed cp
-            WHERE cp.points > 0 AND NOT EXISTS (
-                SELECT FROM loyalty_pointsentry e WHERE e.idempotency_key = cp.key OFFSET 0
-            )
-            ORDER BY cp.bill_id, cp.kind DESC
-        ) s
-    ),
-    inserted AS (
-        INSERT INTO loyalty_pointsentry
-               (id, kind, customer_id, points, idempotency_key, reference, rule_id)
-        SELECT f.id, f.kind, f.customer_id, f.points, f.key, 'bill:' || f.bill_id, f.rule_id
-        FROM fresh f
-    ),
-    lots AS (
-        INSERT INTO loyalty_pointslot
-               (entry_id, customer_id, points, remaining, earned_on, expires_at)
-        SELECT f.id, f.customer_id, f.points, f.points, f.earned_on,
-               make_date(extract(year FROM f.earned_on)::int + %(years)s, 12, 31)
-        FROM fresh f
-    ),
-    balances AS (
-        INSERT INTO loyalty_pointsaccount AS a (customer_id, balance, updated_at)
-        SELECT f.customer_id, sum(f.points), now() FROM fresh f
-        GROUP BY f.customer_id ORDER BY f.customer_id
-        ON CONFLICT (customer_id) DO UPDATE
-        SET balance = a.balance + excluded.balance, updated_at = excluded.updated_at
-    )
-    SELECT (SELECT count(*) FROM bills), count(*), COALESCE(sum(f.points), 0) FROM fresh f
-    """  # noqa: S608 (only placeholders and our table names are interpolated)
-
-
-def _accrual_params(run: AccrualRun, rules: AccrualRules) -> dict:
-    params = {
-        "period": run.period,
-        "period_end": _month_end(run.period),
-        "paid": BillStatus.PAID.value,
-        "rate": rules.base.points_per_yuan,
-        "base_rule": rules.base.pk,
-        "years": rules.years_after,
-    }
-    for i, (level, multiplier) in enumerate(sorted(rules.multipliers.items())):
-        params[f"level_{i}"] = level
-        params[f"mult_{i}"] = multiplier
-    if rules.on_time is not None:
-        params |= {
-            "bonus_points": rules.on_time.bonus_points,
-            "bonus_rate": rules.on_time.points_per_yuan,
-            "bonus_rule": rules.on_time.pk,
-        }
-    return params
 
 
 def _entry_sequence() -> str:
@@ -266,14 +117,14 @@ def execute_accrual(
         rules = rules_for(run.period)
         if rules.base is None:
             raise Conflict(_("No active base earning rule covers this month."), code="no_base_rule")
-        params = _accrual_params(run, rules) | {"entry_seq": _entry_sequence()}
-        sql = _accrual_sql(rules)
+        params = accrual_params(run.period, rules) | {"entry_seq": _entry_sequence()}
+        sql = accrual_sql(rules)
         while True:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(_BATCH_SETTINGS_SQL)
                 cursor.execute(BATCH_LOCK_SQL)
                 cursor.execute(
-                    _ACCRUAL_BOUNDS_SQL,
+                    ACCRUAL_BOUNDS_SQL,
                     params | {"lo": run.next_bill_id, "n": chunk_size},
                 )
                 hi, count = cursor.fetchone()
@@ -555,7 +406,7 @@ def new_request_key() -> str:
 
 # --- redemption (R2.4.4, R2.4.8, R6.5.1): in its own module, re-exported here -----------
 
-from province.loyalty.redemption import (  # noqa: E402
+from province.loyalty.redemption import (  # noqa: E402, F401
     auto_redemption_candidates,
     cancel_redemption,
     customer_standing,
@@ -569,18 +420,3 @@ from province.loyalty.redemption import (  # noqa: E402
     save_reward_item,
     start_auto_redemption,
 )
-
-__all__ = [
-    "auto_redemption_candidates",
-    "cancel_redemption",
-    "customer_standing",
-    "deactivate_reward_item",
-    "execute_auto_redemption",
-    "redeem",
-    "redeem_once",
-    "redemption_refusals",
-    "run_auto_redemption",
-    "save_auto_redemption_rule",
-    "save_reward_item",
-    "start_auto_redemption",
-]

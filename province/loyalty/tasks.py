@@ -11,7 +11,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
-from province.loyalty import services
+from province.loyalty import notices, services
 from shared.errors import Conflict
 from sync import directory
 
@@ -90,3 +90,18 @@ def start_auto_redemption_and_queue(as_of: date | None = None, *, actor=None):
 def auto_redeem_all_provinces_task() -> int:
     """Daily: redeem points about to lapse by the automatic rules in every province."""
     return _in_every_province(start_auto_redemption_and_queue)
+
+
+# --- expiry notices (R2.4.5) ------------------------------------------------------------
+
+
+@shared_task(name="province.loyalty.tasks.notify_expiring_points_all_provinces_task")
+def notify_expiring_points_all_provinces_task() -> int:
+    """Daily: expiry notices for account managers in every province (R2.4.5)."""
+    created = 0
+    for member in directory.each_active_province():
+        try:
+            created += notices.create_expiry_notices()
+        except Exception:  # one province's failure must not stop the others
+            logger.exception("Expiry notices failed in %s", member.schema_name)
+    return created

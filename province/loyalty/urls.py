@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from province.loyalty import views
+from province.loyalty import views, views_rules
 from province.loyalty.urls_redemption import urlpatterns as redemption_urlpatterns
 
 app_name = "loyalty"
@@ -18,4 +18,21 @@ urlpatterns = [
     path("adjustments/", views.adjustment_list, name="adjustments"),
     path("adjustments/<int:pk>/decide/", views.adjustment_decide, name="adjustment-decide"),
     *redemption_urlpatterns,
+    # standards, expiry runs and notices (views_rules)
+    path("rules/", views_rules.rule_list, name="rules"),
+    path("rules/new/", views_rules.rule_create, name="rule-create"),
+    path("rules/<int:pk>/", views_rules.rule_edit, name="rule-edit"),
+    path("rules/<int:pk>/end/", views_rules.rule_end, name="rule-end"),
+    path("validity/", views_rules.validity, name="validity"),
+    path("validity/new/", views_rules.validity_create, name="validity-create"),
+    path("validity/<int:pk>/activate/", views_rules.validity_activate, name="validity-activate"),
+    path("settings/", views_rules.settings_edit, name="settings"),
+    path("expiry-runs/", views_rules.expiry_run_list, name="expiry-runs"),
+    path("expiry-runs/start/", views_rules.expiry_run_start, name="expiry-run-start"),
+    path("expiry-runs/<int:pk>/", views_rules.expiry_run_detail, name="expiry-run"),
+    path("expiry-runs/<int:pk>/resume/", views_rules.expiry_run_resume, name="expiry-run-resume"),
+    path("notices/", views_rules.notice_list, name="notices"),
+    path("notices/export/", views_rules.notice_export, name="notices-export"),
+    path("notices/<int:pk>/read/", views_rules.notice_read, name="notice-read"),
+    path("lots/<int:pk>/extend/", views_rules.lot_extend, name="lot-extend"),
 ]

@@ -97,6 +97,8 @@ REDEMPTION_ADMIN = (
 )
 BLACKLIST_READ = ("customers.view_blacklistentry",)
 BLACKLIST_MANAGE = BLACKLIST_READ + ("customers.manage_blacklist",)
+# Expiry notices (R2.4.5): read them, mark one's own read.
+POINTS_NOTICES = _crud("loyalty.expirynotice", actions=("view", "change"))
 LEVELS_DECIDE = (
     "levels.decide_levelproposal",
     "levels.override_level",
@@ -138,6 +140,7 @@ ROLES: tuple[Role, ...] = (
         + REDEEM
         + REDEMPTION_ADMIN
         + BLACKLIST_MANAGE
+        + POINTS_NOTICES
         + (
             "customers.transfer_customer",
             "customers.merge_customer",
@@ -179,7 +182,8 @@ ROLES: tuple[Role, ...] = (
         + REDEMPTION_READ
         + REDEEM
         + REDEMPTION_CANCEL
-        + BLACKLIST_MANAGE,
+        + BLACKLIST_MANAGE
+        + POINTS_NOTICES,
     ),
     Role(
         "account_manager",
@@ -193,6 +197,7 @@ ROLES: tuple[Role, ...] = (
         + CREDIT_REQUEST
         + POINTS_READ
         + _crud("loyalty.adjustmentrequest", actions=("view", "add"))
+        + POINTS_NOTICES
         + _crud(
             "levels.levelstandard",
             "levels.levelproposal",

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('loyalty', '0004_redemption'),
+        ('loyalty', '0005_expiry_notices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
