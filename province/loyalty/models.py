@@ -540,6 +540,8 @@ class LoyaltySettings(_ProvinceWide, TrackedModel):
         ordering = ["id"]
         verbose_name = _("loyalty settings")
         verbose_name_plural = _("loyalty settings")
+        # The cost figures are province-wide finance data, not any one model's rows (R2.4.9).
+        permissions = [("view_points_cost", _("Can view the points cost and liability"))]
 
     def __str__(self) -> str:
         return str(self._meta.verbose_name)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from province.loyalty import views
+from province.loyalty import views, views_cost
 
 app_name = "loyalty"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("runs/<int:pk>/resume/", views.run_resume, name="run-resume"),
     path("adjustments/", views.adjustment_list, name="adjustments"),
     path("adjustments/<int:pk>/decide/", views.adjustment_decide, name="adjustment-decide"),
+    path("cost/", views_cost.points_cost, name="cost"),
 ]

@@ -84,6 +84,8 @@ POINTS_ADMIN = (
         "loyalty.extend_pointslot",
     )
 )
+# The money value of points (R2.4.9): for those who answer for the province's figures.
+POINTS_COST = ("loyalty.view_points_cost",)
 LEVELS_DECIDE = (
     "levels.decide_levelproposal",
     "levels.override_level",
@@ -121,6 +123,7 @@ ROLES: tuple[Role, ...] = (
         + CREDIT_POLICY
         + POINTS_READ
         + POINTS_ADMIN
+        + POINTS_COST
         + (
             "customers.transfer_customer",
             "customers.merge_customer",
@@ -158,6 +161,7 @@ ROLES: tuple[Role, ...] = (
             "loyalty.approve_adjustmentrequest",
             "loyalty.extend_pointslot",
         )
+        + POINTS_COST
         + ("customers.transfer_customer", "customers.export_customer"),
     ),
     Role(
@@ -208,7 +212,7 @@ ROLES: tuple[Role, ...] = (
         "read_only",
         _("Read-only"),
         "province",
-        ORG_READ + VIEW_ALL + CUSTOMER_READ + LEVELS_READ + CREDIT_READ + POINTS_READ,
+        ORG_READ + VIEW_ALL + CUSTOMER_READ + LEVELS_READ + CREDIT_READ + POINTS_READ + POINTS_COST,
     ),
     Role(
         "hq_admin",
