@@ -220,6 +220,7 @@ SPECTACULAR_SETTINGS = {
         "CreditGradeEnum": "province.credit.choices.CreditGrade",
         "CreditGrantStatusEnum": "province.credit.choices.GrantStatus",
         "CreditChangeRequestStatusEnum": "province.credit.choices.ChangeRequestStatus",
+        "RewardKindEnum": "province.loyalty.choices.RewardKind",
     },
 }
 

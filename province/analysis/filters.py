@@ -135,10 +135,16 @@ class AnalysisFilterForm(forms.Form):
         cleaned["start"], cleaned["end"] = start, end
         return cleaned
 
-    def scope(self) -> AnalysisScope:
-        """The customers and months chosen; call after ``is_valid()``."""
+    def scope(self, *, include_merged: bool = False) -> AnalysisScope:
+        """The customers and months chosen; call after ``is_valid()``.
+
+        Merged duplicates are left out unless ``include_merged``: the points liability
+        (R2.4.9) keeps them, as their points stay owed until someone moves them.
+        """
         data = self.cleaned_data
-        customers = Customer.objects.visible_to(self.user).filter(merged_into__isnull=True)
+        customers = Customer.objects.visible_to(self.user)
+        if not include_merged:
+            customers = customers.filter(merged_into__isnull=True)
         if data.get("city"):
             customers = customers.filter(city=data["city"].strip())
         if data.get("level"):

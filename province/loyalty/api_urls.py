@@ -1,7 +1,9 @@
 """API routes of the loyalty app, included under /api/loyalty/ by config/urls_province.py."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from province.loyalty import api_cost
 from province.loyalty.api import (
     AccrualRunViewSet,
     AdjustmentRequestViewSet,
@@ -29,4 +31,13 @@ router.register("redemptions", RedemptionViewSet, basename="redemption")
 router.register("auto-redemption-rules", AutoRedemptionRuleViewSet, basename="autoredemptionrule")
 router.register("earning-rules", EarningRuleViewSet, basename="earningrule")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("cost/liability/", api_cost.LiabilityView.as_view(), name="loyalty-cost-liability"),
+    path("cost/flow/", api_cost.PointsFlowView.as_view(), name="loyalty-cost-flow"),
+    path(
+        "cost/redemptions/",
+        api_cost.RedemptionCostView.as_view(),
+        name="loyalty-cost-redemptions",
+    ),
+]

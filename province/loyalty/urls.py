@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from province.loyalty import views, views_rules
+from province.loyalty import views, views_cost, views_rules
 from province.loyalty.urls_redemption import urlpatterns as redemption_urlpatterns
 
 app_name = "loyalty"
@@ -35,4 +35,5 @@ urlpatterns = [
     path("notices/export/", views_rules.notice_export, name="notices-export"),
     path("notices/<int:pk>/read/", views_rules.notice_read, name="notice-read"),
     path("lots/<int:pk>/extend/", views_rules.lot_extend, name="lot-extend"),
+    path("cost/", views_cost.points_cost, name="cost"),
 ]

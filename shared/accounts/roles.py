@@ -99,6 +99,8 @@ BLACKLIST_READ = ("customers.view_blacklistentry",)
 BLACKLIST_MANAGE = BLACKLIST_READ + ("customers.manage_blacklist",)
 # Expiry notices (R2.4.5): read them, mark one's own read.
 POINTS_NOTICES = _crud("loyalty.expirynotice", actions=("view", "change"))
+# The money value of points (R2.4.9): for those who answer for the province's figures.
+POINTS_COST = ("loyalty.view_points_cost",)
 LEVELS_DECIDE = (
     "levels.decide_levelproposal",
     "levels.override_level",
@@ -141,6 +143,7 @@ ROLES: tuple[Role, ...] = (
         + REDEMPTION_ADMIN
         + BLACKLIST_MANAGE
         + POINTS_NOTICES
+        + POINTS_COST
         + (
             "customers.transfer_customer",
             "customers.merge_customer",
@@ -183,7 +186,8 @@ ROLES: tuple[Role, ...] = (
         + REDEEM
         + REDEMPTION_CANCEL
         + BLACKLIST_MANAGE
-        + POINTS_NOTICES,
+        + POINTS_NOTICES
+        + POINTS_COST,
     ),
     Role(
         "account_manager",
@@ -247,7 +251,8 @@ ROLES: tuple[Role, ...] = (
         + CREDIT_READ
         + POINTS_READ
         + REDEMPTION_READ
-        + BLACKLIST_READ,
+        + BLACKLIST_READ
+        + POINTS_COST,
     ),
     Role(
         "hq_admin",
