@@ -11,7 +11,7 @@ With N paid bills of one month in Beijing (demo customers, ``province.customers.
 Both floors are measured in the same run. Goal: each ≤ 2× its floor. Runs on a scratch
 database ``<name>_bench_points`` and keeps it, so the next run reuses the seeded bills.
 
-    .venv/bin/python bench/points.py [--bills 1000000]
+    .venv/bin/python bench/points.py [--bills 1000000]   (or BENCH_BILLS=1000000 make bench)
 """
 
 import argparse
@@ -82,19 +82,19 @@ FROM ({_BILLS}) b WHERE b.points > 0
 """  # noqa: S608
 ACCRUAL_SAME_ROWS_SQL = f"""
 WITH fresh AS MATERIALIZED (
-    SELECT nextval(pg_get_serial_sequence('floor_entry', 'id')) AS id, b.*
+    SELECT nextval(pg_get_serial_sequence('floor_entry', 'id')) AS entry_id, b.*
     FROM ({_BILLS}) b WHERE b.points > 0
 ),
 entries AS (
-    INSERT INTO floor_entry OVERRIDING SYSTEM VALUE
-           (id, kind, customer_id, points, idempotency_key, reference, rule_id)
-    SELECT f.id, 'earn', f.customer_id, f.points, 'bill:' || f.id || ':earn', 'bill:' || f.id,
+    INSERT INTO floor_entry (id, kind, customer_id, points, idempotency_key, reference, rule_id)
+    OVERRIDING SYSTEM VALUE
+    SELECT f.entry_id, 'earn', f.customer_id, f.points, 'bill:' || f.id || ':earn', 'bill:' || f.id,
            %(rule)s
     FROM fresh f
 ),
 lots AS (
     INSERT INTO floor_lot (entry_id, customer_id, points, remaining, earned_on, expires_at)
-    SELECT f.id, f.customer_id, f.points, f.points, f.earned_on,
+    SELECT f.entry_id, f.customer_id, f.points, f.points, f.earned_on,
            make_date(extract(year FROM f.earned_on)::int + 2, 12, 31)
     FROM fresh f
 )
@@ -213,7 +213,7 @@ def line(name: str, rows: int, seconds: float, floors: dict[str, float]) -> None
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--bills", type=int, default=200_000)
+    parser.add_argument("--bills", type=int, default=int(os.environ.get("BENCH_BILLS", "200000")))
     parser.add_argument("--chunk-size", type=int, default=services.CHUNK_SIZE)
     args = parser.parse_args()
     prepare(args.bills)
