@@ -33,6 +33,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Now
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -455,6 +456,9 @@ class AccrualRun(_Run):
     def __str__(self) -> str:
         return f"{self.period:%Y-%m} #{self.pk}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("loyalty:run", args=[self.pk])
+
 
 class ExpiryRun(_Run):
     """The expiry of every lot that lapsed before ``as_of`` (R2.4.5)."""
@@ -480,6 +484,9 @@ class ExpiryRun(_Run):
 
     def __str__(self) -> str:
         return f"{self.as_of:%Y-%m-%d} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("loyalty:expiry-run", args=[self.pk])
 
 
 class LotExtension(CustomerOwned, models.Model):
@@ -890,3 +897,6 @@ class AutoRedemptionRun(BatchRun):
 
     def __str__(self) -> str:
         return f"{self.as_of:%Y-%m-%d} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("loyalty:expiry-run", args=[self.pk])

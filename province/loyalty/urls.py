@@ -4,17 +4,16 @@ from django.urls import path
 
 from province.loyalty import views, views_cost, views_rules
 from province.loyalty.urls_redemption import urlpatterns as redemption_urlpatterns
+from province.loyalty.views_runs import ACCRUAL_RUNS, EXPIRY_RUNS
 
 app_name = "loyalty"
 
 urlpatterns = [
+    *ACCRUAL_RUNS.urls("runs/"),
+    *EXPIRY_RUNS.urls("expiry-runs/"),
     path("warnings/", views.expiry_warnings, name="warnings"),
     path("warnings/export/", views.expiry_warnings_export, name="warnings-export"),
     path("customer/<int:pk>/", views.customer_points, name="customer"),
-    path("runs/", views.run_list, name="runs"),
-    path("runs/start/", views.run_start, name="run-start"),
-    path("runs/<int:pk>/", views.run_detail, name="run"),
-    path("runs/<int:pk>/resume/", views.run_resume, name="run-resume"),
     path("adjustments/", views.adjustment_list, name="adjustments"),
     path("adjustments/<int:pk>/decide/", views.adjustment_decide, name="adjustment-decide"),
     *redemption_urlpatterns,
@@ -27,10 +26,6 @@ urlpatterns = [
     path("validity/new/", views_rules.validity_create, name="validity-create"),
     path("validity/<int:pk>/activate/", views_rules.validity_activate, name="validity-activate"),
     path("settings/", views_rules.settings_edit, name="settings"),
-    path("expiry-runs/", views_rules.expiry_run_list, name="expiry-runs"),
-    path("expiry-runs/start/", views_rules.expiry_run_start, name="expiry-run-start"),
-    path("expiry-runs/<int:pk>/", views_rules.expiry_run_detail, name="expiry-run"),
-    path("expiry-runs/<int:pk>/resume/", views_rules.expiry_run_resume, name="expiry-run-resume"),
     path("notices/", views_rules.notice_list, name="notices"),
     path("notices/export/", views_rules.notice_export, name="notices-export"),
     path("notices/<int:pk>/read/", views_rules.notice_read, name="notice-read"),

@@ -5,7 +5,6 @@ expiry warnings for account managers with a CSV export."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,22 +12,20 @@ from django.views.decorators.http import require_POST
 
 from province.customers.models import Customer
 from province.loyalty import services
-from province.loyalty.choices import AdjustmentStatus, RunStatus
+from province.loyalty.choices import AdjustmentStatus
 from province.loyalty.filters import AdjustmentRequestFilterSet
-from province.loyalty.forms import AdjustmentForm, DecisionForm, StartAccrualForm
-from province.loyalty.models import AccrualRun, AdjustmentRequest
+from province.loyalty.forms import AdjustmentForm, DecisionForm
+from province.loyalty.models import AdjustmentRequest
 from province.loyalty.selectors import (
     DEFAULT_WARNING_DAYS,
     customer_redemptions,
     expiring_points,
     points_summary,
 )
-from province.loyalty.tasks import accrue_points_task, start_accrual_and_queue
 from shared.errors import Conflict
 from shared.exports import csv_download
 
 MAX_DAYS = 366
-RUNS_SHOWN = 50
 ADJUSTMENTS_SHOWN = 200
 
 
@@ -107,70 +104,6 @@ def customer_points(request, pk):
         else None,
     }
     return render(request, "loyalty/customer.html", context)
-
-
-# --- accrual runs (R2.4.6) ---------------------------------------------------------------
-
-
-def _run_list(request, form):
-    runs = AccrualRun.objects.visible_to(request.user).select_related("started_by")
-    context = {
-        "runs": runs[:RUNS_SHOWN],
-        "running": runs.filter(status=RunStatus.RUNNING).first(),
-        "form": form,
-    }
-    return render(request, "loyalty/runs.html", context)
-
-
-@login_required
-@permission_required("loyalty.view_accrualrun", raise_exception=True)
-def run_list(request):
-    """Accrual runs with the form that starts one (R2.4.6)."""
-    return _run_list(request, StartAccrualForm())
-
-
-@login_required
-@require_POST
-@permission_required("loyalty.add_accrualrun", raise_exception=True)
-def run_start(request):
-    """Start the accrual of a month; the worker picks it up after the commit (R2.4.6)."""
-    form = StartAccrualForm(request.POST)
-    if form.is_valid():
-        try:
-            with transaction.atomic():
-                run = start_accrual_and_queue(form.cleaned_data["period"], actor=request.user)
-        except (ValidationError, Conflict) as exc:
-            _add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The accrual run has started."))
-            return redirect("loyalty:run", pk=run.pk)
-    return _run_list(request, form)
-
-
-@login_required
-@permission_required("loyalty.view_accrualrun", raise_exception=True)
-def run_detail(request, pk):
-    """One run's progress; htmx polls the partial every 2 s while it runs (R2.4.6)."""
-    run = get_object_or_404(AccrualRun.objects.visible_to(request.user), pk=pk)
-    template = (
-        "loyalty/_run_progress.html" if request.headers.get("HX-Request") else "loyalty/run.html"
-    )
-    return render(request, template, {"run": run, "running": run.status == RunStatus.RUNNING})
-
-
-@login_required
-@require_POST
-@permission_required("loyalty.add_accrualrun", raise_exception=True)
-def run_resume(request, pk):
-    """Set a failed run going again after its last committed chunk (R2.4.6)."""
-    run = get_object_or_404(AccrualRun.objects.visible_to(request.user), pk=pk)
-    try:
-        with transaction.atomic():
-            run = services.resume_run(run)
-            transaction.on_commit(lambda: accrue_points_task.delay(run.pk))
-    except Conflict as exc:
-        _report(request, exc)
-    return redirect("loyalty:run", pk=run.pk)
 
 
 # --- adjustments (R2.4.7) ----------------------------------------------------------------

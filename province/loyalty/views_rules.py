@@ -6,32 +6,28 @@ Views parse input and call services (``standards``, ``notices``, ``services``)."
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from province.loyalty import notices, services, standards
-from province.loyalty.choices import RuleKind, RunStatus
+from province.loyalty.choices import RuleKind
 from province.loyalty.forms import (
     EarningRuleForm,
     EndRuleForm,
     LotExtensionForm,
     LoyaltySettingsForm,
-    StartExpiryForm,
     ValidityPolicyForm,
 )
 from province.loyalty.models import (
     EarningRule,
     ExpiryNotice,
-    ExpiryRun,
     LoyaltySettings,
     PointsLot,
     ValidityPolicy,
 )
-from province.loyalty.tasks import expire_points_task, start_expiry_and_queue
-from province.loyalty.views import RUNS_SHOWN, _report, _visible_customer
+from province.loyalty.views import _report, _visible_customer
 from shared.errors import Conflict
 from shared.exports import csv_download
 from shared.forms import apply_service
@@ -192,71 +188,6 @@ def settings_edit(request):
     history = current.history.select_related("history_user").order_by("-history_id")[:20]
     context = {"form": form, "can_change": can_change, "history": history}
     return render(request, "loyalty/rules/settings.html", context)
-
-
-# --- expiry runs (R2.4.5) ----------------------------------------------------------------
-
-
-def _expiry_runs(request, form):
-    runs = ExpiryRun.objects.visible_to(request.user).select_related("started_by")
-    context = {
-        "runs": runs[:RUNS_SHOWN],
-        "running": runs.filter(status=RunStatus.RUNNING).first(),
-        "form": form,
-    }
-    return render(request, "loyalty/rules/expiry_runs.html", context)
-
-
-@login_required
-@permission_required("loyalty.view_expiryrun", raise_exception=True)
-def expiry_run_list(request):
-    return _expiry_runs(request, StartExpiryForm())
-
-
-@login_required
-@require_POST
-@permission_required("loyalty.add_expiryrun", raise_exception=True)
-def expiry_run_start(request):
-    """Start an expiry run; the worker picks it up after the commit (R2.4.5)."""
-    form = StartExpiryForm(request.POST)
-    if form.is_valid():
-
-        def start():
-            with transaction.atomic():
-                return start_expiry_and_queue(form.cleaned_data["as_of"], actor=request.user)
-
-        run = apply_service(form, start)
-        if run is not None:
-            messages.success(request, _("The expiry run has started."))
-            return redirect("loyalty:expiry-run", pk=run.pk)
-    return _expiry_runs(request, form)
-
-
-@login_required
-@permission_required("loyalty.view_expiryrun", raise_exception=True)
-def expiry_run_detail(request, pk):
-    """One expiry run's progress; htmx polls the shared progress partial while it runs."""
-    run = get_object_or_404(ExpiryRun.objects.visible_to(request.user), pk=pk)
-    template = (
-        "loyalty/_run_progress.html"
-        if request.headers.get("HX-Request")
-        else "loyalty/rules/expiry_run.html"
-    )
-    return render(request, template, {"run": run, "running": run.status == RunStatus.RUNNING})
-
-
-@login_required
-@require_POST
-@permission_required("loyalty.add_expiryrun", raise_exception=True)
-def expiry_run_resume(request, pk):
-    run = get_object_or_404(ExpiryRun.objects.visible_to(request.user), pk=pk)
-    try:
-        with transaction.atomic():
-            run = services.resume_run(run)
-            transaction.on_commit(lambda: expire_points_task.delay(run.pk))
-    except Conflict as exc:
-        _report(request, exc)
-    return redirect("loyalty:expiry-run", pk=run.pk)
 
 
 # --- expiry notices (R2.4.5) -------------------------------------------------------------
