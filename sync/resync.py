@@ -90,11 +90,15 @@ def _count_keys(run: ResyncRun) -> bool:
         if snapshot is None:
             raise LookupError(f"No snapshot publisher for topic {topic!r} here")
         run.progress[topic] = {"done": 0, "total": len(snapshot.keys())}
-    return True
+    return _unfinished(run)
+
+
+def _unfinished(run: ResyncRun) -> bool:
+    return any(part["done"] < part["total"] for part in run.progress.values())
 
 
 def _publish_next_chunk(run: ResyncRun, size: int) -> bool:
-    """Publish one chunk of the first unfinished topic; True while anything is left."""
+    """Publish one chunk of the first unfinished topic; True while anything is left after it."""
     for topic in run.topics:
         part = run.progress[topic]
         if part["done"] >= part["total"]:
@@ -107,7 +111,7 @@ def _publish_next_chunk(run: ResyncRun, size: int) -> bool:
         if chunk:
             SNAPSHOTS[topic].publish(chunk)
         run.progress[topic] = {"done": done + len(chunk), "total": max(len(keys), done)}
-        return True
+        return _unfinished(run)
     return False
 
 
