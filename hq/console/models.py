@@ -1,7 +1,6 @@
 """What HQ's sync console keeps: resync requests with their progress, and the audit of
 every operator action (issue 5 item 6)."""
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -14,14 +13,9 @@ class ResyncRequest(models.Model):
 
     request_id = models.UUIDField(_("request id"), unique=True)
     province = models.CharField(_("province"), max_length=63)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("requested by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    # Usernames, not foreign keys: users live in every tenant schema, and a key from an
+    # HQ-only table would make Django look for this table when a province deletes a user.
+    requested_by = models.CharField(_("requested by"), max_length=150, blank=True)
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     status = models.CharField(
         _("status"), max_length=16, choices=ResyncState.choices, default=ResyncState.REQUESTED
@@ -69,12 +63,7 @@ class SyncIntervention(models.Model):
 
     province = models.CharField(_("province"), max_length=63)
     kind = models.CharField(_("action"), max_length=16, choices=InterventionKind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    actor = models.CharField(_("actor"), max_length=150)  # a username (see ResyncRequest)
     at = models.DateTimeField(_("at"), auto_now_add=True)
     message_id = models.UUIDField(_("message id"), null=True, blank=True)
     topic = models.CharField(_("topic"), max_length=64, blank=True)
@@ -88,4 +77,4 @@ class SyncIntervention(models.Model):
         indexes = [models.Index(fields=["province", "-at"], name="console_intervention_prov")]
 
     def __str__(self) -> str:
-        return f"{self.province} {self.kind} by {self.actor_id}"
+        return f"{self.province} {self.kind} by {self.actor}"

@@ -66,16 +66,12 @@ def province_detail(province: str) -> ProvinceDetail | None:
     health = province_sync_health([province])
     if not health:
         return None
-    resyncs = list(
-        ResyncRequest.objects.filter(province=province).select_related("requested_by")[:10]
-    )
+    resyncs = list(ResyncRequest.objects.filter(province=province)[:10])
     return ProvinceDetail(
         row=ConsoleRow(health[0], resyncs[0] if resyncs else None),
         failed=failed_messages(province),
         resyncs=resyncs,
-        interventions=list(
-            SyncIntervention.objects.filter(province=province).select_related("actor")[:20]
-        ),
+        interventions=list(SyncIntervention.objects.filter(province=province)[:20]),
     )
 
 

@@ -23,7 +23,7 @@ def _audit(province: str, kind: str, actor, *, message=None, detail: str = "") -
     SyncIntervention.objects.create(
         province=province,
         kind=kind,
-        actor=actor,
+        actor=actor.get_username(),
         message_id=message.message_id if message is not None else None,
         topic=message.topic if message is not None else "",
         key=message.key if message is not None else "",
@@ -100,7 +100,7 @@ def request_resync(province: str, *, actor) -> ResyncRequest:
         )
     with transaction.atomic():
         request = ResyncRequest.objects.create(
-            request_id=uuid.uuid4(), province=province, requested_by=actor
+            request_id=uuid.uuid4(), province=province, requested_by=actor.get_username()
         )
         sync.publish(
             "sync.resync",

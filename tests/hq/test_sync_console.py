@@ -124,7 +124,7 @@ def test_retry_button_applies_failed_messages_of_both_sides_and_is_audited(scena
         audit = SyncIntervention.objects.get(province="sh")
         assert (audit.kind, audit.actor, audit.detail) == (
             InterventionKind.RETRY_FAILED,
-            scenario["admin"],
+            scenario["admin"].username,
             "applied=2 failed=0",
         )
     client.post("/sync/bj/retry/")
@@ -217,7 +217,7 @@ def test_full_resync_republishes_and_reports_progress(tenant_client):
     assert client.post("/sync/bj/resync/start/").status_code == 302
     with in_tenant("hq"):
         request = ResyncRequest.objects.get(province="bj")
-        assert request.status == ResyncState.REQUESTED and request.requested_by == admin
+        assert request.status == ResyncState.REQUESTED and request.requested_by == admin.username
         outgoing = OutboxMessage.objects.get(topic="sync.resync", destination="bj")
         assert outgoing.payload["request_id"] == str(request.request_id)
         relay_all()
