@@ -67,7 +67,7 @@ TENANT_TYPES = {
         "URLCONF": "config.urls_public",
     },
     "hq": {
-        "APPS": [*_TENANT_COMMON_APPS, "hq.federation"],
+        "APPS": [*_TENANT_COMMON_APPS, "hq.federation", "hq.console"],
         "URLCONF": "config.urls_hq",
         "BASE_SCHEMA": "template_hq",
     },
@@ -288,6 +288,10 @@ CELERY_BEAT_SCHEDULE = {
 SYNC_RETRY_BASE_SECONDS = env_int("SYNC_RETRY_BASE_SECONDS", 30)
 SYNC_RETRY_MAX_SECONDS = env_int("SYNC_RETRY_MAX_SECONDS", 3600)
 SYNC_BATCH_SIZE = env_int("SYNC_BATCH_SIZE", 500)
+# Keys re-published per transaction by a full resync (issue 5 item 6).
+SYNC_RESYNC_CHUNK_SIZE = env_int("SYNC_RESYNC_CHUNK_SIZE", 500)
+# An unanswered resync request stops blocking a new one after this long.
+SYNC_RESYNC_STALE_SECONDS = env_int("SYNC_RESYNC_STALE_SECONDS", 3600)
 
 LOGGING = {
     "version": 1,

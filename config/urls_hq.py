@@ -13,6 +13,7 @@ router.register("provinces", ProvinceStatusViewSet, basename="province")
 
 urlpatterns = [
     path("", home, name="home"),
+    path("sync/", include("hq.console.urls")),
     path("api/", include(router.urls)),
     path("admin/", admin.site.urls),
     *common_urlpatterns,

@@ -118,13 +118,24 @@ def _envelope_of(message: InboxMessage) -> Envelope:
     )
 
 
-def retry_failed(limit: int = 500, *, force: bool = False) -> int:
-    """Apply again the failed messages whose backoff has passed (all of them if ``force``)."""
+def retry_failed(
+    limit: int = 500,
+    *,
+    force: bool = False,
+    source: str | None = None,
+    message_ids: list[str] | None = None,
+) -> int:
+    """Apply again the failed messages whose backoff has passed (all of them if ``force``),
+    optionally only those from ``source`` or with the given message ids (the sync console)."""
     done = 0
     with transaction.atomic():
         due = InboxMessage.objects.select_for_update(skip_locked=True).filter(
             status=InboxStatus.FAILED
         )
+        if source is not None:
+            due = due.filter(source=source)
+        if message_ids is not None:
+            due = due.filter(message_id__in=message_ids)
         if not force:
             due = due.filter(next_attempt_at__lte=timezone.now())
         for message in due.order_by("id")[:limit]:

@@ -7,6 +7,8 @@
   retried with backoff.
 - ``AppliedVersion``: the newest version applied per (source, topic, key); older messages
   arriving late are recorded as stale and not applied.
+- ``ResyncRun``: a full resync asked for by HQ, run in the province in chunks; its progress
+  is kept here so a run interrupted by a worker restart resumes where it stopped.
 """
 
 import uuid
@@ -24,6 +26,14 @@ class InboxStatus(models.TextChoices):
     APPLIED = "applied", _("Applied")
     FAILED = "failed", _("Failed")
     STALE = "stale", _("Stale (newer version already applied)")
+    # Given up by an operator on HQ's sync console (audited there): never retried again.
+    SKIPPED = "skipped", _("Skipped (given up)")
+
+
+class ResyncStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class OutboxMessage(models.Model):
@@ -120,3 +130,40 @@ class AppliedVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.topic}:{self.key} v{self.version}"
+
+
+class ResyncRun(models.Model):
+    """A full resync HQ asked this province for (topic ``sync.resync``, issue 5 item 6).
+
+    ``progress`` maps each snapshot topic to ``{"done": n, "total": n}``; it is saved in the
+    same transaction as the messages of each chunk, so a restarted run neither skips nor
+    repeats a chunk.
+    """
+
+    request_id = models.UUIDField(_("request id"), unique=True)
+    requested_by = models.CharField(_("requested by"), max_length=63)
+    topics = models.JSONField(_("topics"), default=list)
+    progress = models.JSONField(_("progress"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ResyncStatus.choices, default=ResyncStatus.RUNNING
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("resync run")
+        verbose_name_plural = _("resync runs")
+
+    def __str__(self) -> str:
+        return f"resync {self.request_id} ({self.status})"
+
+    @property
+    def done(self) -> int:
+        return sum(part["done"] for part in self.progress.values())
+
+    @property
+    def total(self) -> int:
+        return sum(part["total"] for part in self.progress.values())

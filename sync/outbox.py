@@ -20,9 +20,23 @@ def publish(topic: str, key: str, payload: dict, *, to: str) -> OutboxMessage:
         schema_version=spec.version,
         payload=validate_payload(spec, payload),
     )
-    schema = connection.schema_name
-    transaction.on_commit(lambda: queue_relay(schema), robust=True)
+    _relay_on_commit(connection.schema_name)
     return message
+
+
+def _relay_on_commit(schema_name: str) -> None:
+    """Queue one relay per schema and transaction, however many messages it publishes (a
+    resync chunk or a snapshot batch publishes hundreds): relay tasks drain the whole outbox
+    anyway, and a task per message only buries the broker."""
+    for _savepoints, callback, _robust in connection.run_on_commit:
+        if getattr(callback, "sync_relay_schema", None) == schema_name:
+            return  # already queued by this transaction (dropped with it on rollback)
+
+    def relay() -> None:
+        queue_relay(schema_name)
+
+    relay.sync_relay_schema = schema_name
+    transaction.on_commit(relay, robust=True)
 
 
 def queue_relay(schema_name: str) -> None:

@@ -5,7 +5,7 @@ from HQ to provinces. Its payload schema is a DRF serializer; ``publish`` and th
 side both validate against it, so a malformed payload fails loudly at the sender.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rest_framework import serializers
@@ -52,6 +52,38 @@ def handler(topic: str):
     return decorate
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """How a province re-publishes everything HQ holds about it for one up topic.
+
+    ``keys()`` returns every key of the topic in the current province, in a stable order;
+    ``publish(keys)`` publishes the current state of those keys (in the caller's
+    transaction). A full resync runs ``publish`` over ``keys()`` in chunks.
+    """
+
+    topic: str
+    keys: Callable[[], Sequence[str]]
+    publish: Callable[[Sequence[str]], None]
+
+
+SNAPSHOTS: dict[str, Snapshot] = {}
+
+
+def register_snapshot(
+    topic: str, *, keys: Callable[[], Sequence[str]], publish: Callable[[Sequence[str]], None]
+) -> Snapshot:
+    """Register the snapshot publisher of an up topic (called from the app's ``ready()``).
+
+    Handlers at HQ upsert and skip stale versions, so re-publishing is always safe.
+    """
+    spec = get_topic(topic)
+    if spec.direction != UP:
+        raise ValueError(f"Only up topics have province snapshots, not {topic!r}")
+    snapshot = Snapshot(topic, keys, publish)
+    SNAPSHOTS[topic] = snapshot
+    return snapshot
+
+
 def validate_payload(topic: Topic, payload: dict) -> dict:
     serializer = topic.payload(data=payload)
     serializer.is_valid(raise_exception=True)
@@ -67,3 +99,39 @@ class OrgSummaryPayload(serializers.Serializer):
 
 
 register_topic("org.summary", direction=UP, version=1, payload=OrgSummaryPayload)
+
+
+# Full resync (issue 5 item 6): HQ asks a province to re-publish its snapshots; the province
+# reports progress per topic, keyed by the request id (later messages supersede earlier).
+class ResyncRequestPayload(serializers.Serializer):
+    request_id = serializers.UUIDField()
+    requested_by = serializers.CharField(max_length=63, allow_blank=True)
+    topics = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        value["request_id"] = str(value["request_id"])  # stored as JSON
+        return value
+
+
+class ResyncTopicProgress(serializers.Serializer):
+    topic = serializers.CharField(max_length=64)
+    done = serializers.IntegerField(min_value=0)
+    total = serializers.IntegerField(min_value=0)
+
+
+class ResyncProgressPayload(serializers.Serializer):
+    request_id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=["running", "done", "failed"])
+    topics = ResyncTopicProgress(many=True)
+    error = serializers.CharField(allow_blank=True, required=False, default="")
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        value["request_id"] = str(value["request_id"])
+        value["topics"] = [dict(part) for part in value["topics"]]
+        return value
+
+
+register_topic("sync.resync", direction=DOWN, version=1, payload=ResyncRequestPayload)
+register_topic("sync.resync.progress", direction=UP, version=1, payload=ResyncProgressPayload)

@@ -12,8 +12,16 @@ from django_tenants.utils import tenant_context
 
 from sync import directory
 from sync.inbox import retry_failed
-from sync.models import InboxMessage, InboxStatus, OutboxMessage, OutboxStatus
+from sync.models import (
+    InboxMessage,
+    InboxStatus,
+    OutboxMessage,
+    OutboxStatus,
+    ResyncRun,
+    ResyncStatus,
+)
 from sync.relay import relay_all
+from sync.resync import run_resync
 
 
 @shared_task(name="sync.tasks.relay_outbox_task")
@@ -25,6 +33,12 @@ def relay_outbox_task():
 @shared_task(name="sync.tasks.retry_inbox_task")
 def retry_inbox_task():
     return retry_failed()
+
+
+@shared_task(name="sync.tasks.run_resync_task")
+def run_resync_task(run_id: int):
+    run = run_resync(run_id)
+    return {"status": run.status, "done": run.done, "total": run.total}
 
 
 @shared_task(name="sync.tasks.sweep_task")
@@ -42,5 +56,12 @@ def sweep_task():
                 Q(next_attempt_at__lte=now), status=InboxStatus.FAILED
             ).exists():
                 retry_inbox_task.delay()
+                queued += 1
+            # A resync whose task was lost (worker killed, broker restarted) resumes here;
+            # a second task on a live run is harmless: chunks are taken under a row lock.
+            for run_id in ResyncRun.objects.filter(status=ResyncStatus.RUNNING).values_list(
+                "pk", flat=True
+            ):
+                run_resync_task.delay(run_id)
                 queued += 1
     return queued

@@ -110,6 +110,11 @@ LEVELS_DECIDE = (
 )
 CUSTOMER_EDIT = _crud("customers.customer", "customers.contact", actions=("add", "change"))
 UNIT_CUSTOMERS = ("customers.view_unit_customers",)
+# HQ's sync console (issue 5 item 6): analysts watch the links, administrators act on them.
+SYNC_CONSOLE_READ = ("console.view_sync_console",)
+SYNC_CONSOLE_OPERATE = ("console.operate_sync",) + _crud(
+    "console.resyncrequest", "console.syncintervention", actions=("view",)
+)
 
 ROLES: tuple[Role, ...] = (
     Role(
@@ -258,13 +263,17 @@ ROLES: tuple[Role, ...] = (
         "hq_admin",
         _("HQ administrator"),
         "hq",
-        _crud("federation.provincesummary", actions=("view", "change")) + VIEW_ALL + UNMASK,
+        _crud("federation.provincesummary", actions=("view", "change"))
+        + VIEW_ALL
+        + UNMASK
+        + SYNC_CONSOLE_READ
+        + SYNC_CONSOLE_OPERATE,
     ),
     Role(
         "hq_analyst",
         _("HQ analyst"),
         "hq",
-        _crud("federation.provincesummary", actions=("view",)) + VIEW_ALL,
+        _crud("federation.provincesummary", actions=("view",)) + VIEW_ALL + SYNC_CONSOLE_READ,
     ),
 )
 
