@@ -67,7 +67,7 @@ TENANT_TYPES = {
         "URLCONF": "config.urls_public",
     },
     "hq": {
-        "APPS": [*_TENANT_COMMON_APPS, "hq.federation"],
+        "APPS": [*_TENANT_COMMON_APPS, "hq.federation", "hq.club"],
         "URLCONF": "config.urls_hq",
         "BASE_SCHEMA": "template_hq",
     },
@@ -83,6 +83,7 @@ TENANT_TYPES = {
             "province.analysis",
             "province.loyalty",
             "province.portal",
+            "province.club",
         ],
         "URLCONF": "config.urls_province",
         "BASE_SCHEMA": "template_province",
@@ -288,6 +289,9 @@ CELERY_BEAT_SCHEDULE = {
 SYNC_RETRY_BASE_SECONDS = env_int("SYNC_RETRY_BASE_SECONDS", 30)
 SYNC_RETRY_MAX_SECONDS = env_int("SYNC_RETRY_MAX_SECONDS", 3600)
 SYNC_BATCH_SIZE = env_int("SYNC_BATCH_SIZE", 500)
+# Key of the member directory's phone hashes (HMAC): the same in every tenant, kept secret,
+# never changed without re-publishing the club roster (docs/club.md).
+SYNC_DIRECTORY_KEY = env_str("SYNC_DIRECTORY_KEY", SECRET_KEY)
 
 LOGGING = {
     "version": 1,

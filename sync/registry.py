@@ -67,3 +67,108 @@ class OrgSummaryPayload(serializers.Serializer):
 
 
 register_topic("org.summary", direction=UP, version=1, payload=OrgSummaryPayload)
+
+
+# --- National customer club (R11.1, R6.5.3; docs/club.md) --------------------------------
+
+
+class _AsText:
+    """Validate like the parent field but keep the text: payloads are stored as JSON."""
+
+    def to_internal_value(self, data):
+        return self.to_representation(super().to_internal_value(data))
+
+
+class JsonDateField(_AsText, serializers.DateField):
+    pass
+
+
+class JsonDateTimeField(_AsText, serializers.DateTimeField):
+    pass
+
+
+class JsonUUIDField(_AsText, serializers.UUIDField):
+    pass
+
+
+class ClubBenefitPayload(serializers.Serializer):
+    code = serializers.CharField(max_length=32)
+    name_zh = serializers.CharField(max_length=64)
+    name_en = serializers.CharField(max_length=64)
+    kind = serializers.CharField(max_length=16)
+    yearly_allowance = serializers.IntegerField(min_value=1)
+
+
+class ClubTierPayload(serializers.Serializer):
+    code = serializers.CharField(max_length=32)
+    name_zh = serializers.CharField(max_length=64)
+    name_en = serializers.CharField(max_length=64)
+    rank = serializers.IntegerField(min_value=0)
+    levels = serializers.ListField(child=serializers.CharField(max_length=16), min_length=1)
+    benefits = ClubBenefitPayload(many=True)
+
+
+class ClubRulesPayload(serializers.Serializer):
+    """HQ → province: the whole club definition of one published version."""
+
+    version = serializers.IntegerField(min_value=1)
+    published_at = JsonDateTimeField()
+    min_level = serializers.CharField(max_length=16)
+    min_tenure_months = serializers.IntegerField(min_value=0)
+    exclude_arrears = serializers.BooleanField()
+    tiers = ClubTierPayload(many=True)
+
+
+class ClubMemberPayload(serializers.Serializer):
+    """Province → HQ: the roster row of one member (no raw personal data)."""
+
+    card_number = serializers.CharField(max_length=20)
+    home_province = serializers.CharField(max_length=63)
+    tier = serializers.CharField(max_length=32)
+    status = serializers.CharField(max_length=16)
+    name_masked = serializers.CharField(max_length=200)
+    phone_masked = serializers.CharField(max_length=11, allow_blank=True)
+    phone_key = serializers.CharField(max_length=64, allow_blank=True)
+    level = serializers.CharField(max_length=16)
+    since = JsonDateField()
+
+
+class ClubUsagePayload(serializers.Serializer):
+    """Province → HQ: a member's total use of one benefit in one month (replaces the last)."""
+
+    card_number = serializers.CharField(max_length=20)
+    tier = serializers.CharField(max_length=32)
+    benefit = serializers.CharField(max_length=32)
+    month = JsonDateField()
+    quantity = serializers.IntegerField(min_value=0)
+
+
+class ClubVisitRequestPayload(serializers.Serializer):
+    """A benefit used by a visiting member: serving province → HQ → home province."""
+
+    request_id = JsonUUIDField()
+    card_number = serializers.CharField(max_length=20)
+    serving_province = serializers.CharField(max_length=63)
+    home_province = serializers.CharField(max_length=63)
+    benefit = serializers.CharField(max_length=32)
+    quantity = serializers.IntegerField(min_value=1)
+    used_on = JsonDateField()
+
+
+class ClubVisitResultPayload(serializers.Serializer):
+    """The home province's answer: home province → HQ → serving province."""
+
+    request_id = JsonUUIDField()
+    serving_province = serializers.CharField(max_length=63)
+    status = serializers.ChoiceField(choices=["done", "refused"])
+    reason = serializers.CharField(max_length=500, allow_blank=True)
+    remaining = serializers.IntegerField(allow_null=True)
+
+
+register_topic("club.rules", direction=DOWN, version=1, payload=ClubRulesPayload)
+register_topic("club.member", direction=UP, version=1, payload=ClubMemberPayload)
+register_topic("club.usage", direction=UP, version=1, payload=ClubUsagePayload)
+register_topic("club.visit.request", direction=UP, version=1, payload=ClubVisitRequestPayload)
+register_topic("club.visit.apply", direction=DOWN, version=1, payload=ClubVisitRequestPayload)
+register_topic("club.visit.result", direction=UP, version=1, payload=ClubVisitResultPayload)
+register_topic("club.visit.reply", direction=DOWN, version=1, payload=ClubVisitResultPayload)

@@ -110,6 +110,33 @@ LEVELS_DECIDE = (
 )
 CUSTOMER_EDIT = _crud("customers.customer", "customers.contact", actions=("add", "change"))
 UNIT_CUSTOMERS = ("customers.view_unit_customers",)
+# National customer club (R11.1): everyone who sees customers sees the club; desks serve
+# members (own and visiting); those who look after customers enrol them and run events.
+CLUB_READ = _crud(
+    "club.clubrules",
+    "club.clubmembership",
+    "club.clubactivity",
+    "club.benefitusage",
+    "club.visitingusage",
+    actions=("view",),
+)
+CLUB_SERVE = ("club.add_benefitusage", "club.add_visitingusage")
+CLUB_ENROL = ("club.add_clubmembership", "club.change_clubmembership", "club.add_clubactivity")
+CLUB_ALL = CLUB_READ + CLUB_SERVE + CLUB_ENROL
+HQ_CLUB_READ = _crud(
+    "hqclub.clubtier",
+    "hqclub.clubbenefit",
+    "hqclub.clubentryrules",
+    "hqclub.clubrulesversion",
+    "hqclub.clubmember",
+    "hqclub.clubusage",
+    "hqclub.visitrouting",
+    actions=("view",),
+)
+HQ_CLUB_ADMIN = _crud("hqclub.clubtier", "hqclub.clubbenefit", actions=("add", "change")) + (
+    "hqclub.change_clubentryrules",
+    "hqclub.add_clubrulesversion",
+)
 
 ROLES: tuple[Role, ...] = (
     Role(
@@ -144,6 +171,7 @@ ROLES: tuple[Role, ...] = (
         + BLACKLIST_MANAGE
         + POINTS_NOTICES
         + POINTS_COST
+        + CLUB_ALL
         + (
             "customers.transfer_customer",
             "customers.merge_customer",
@@ -187,7 +215,8 @@ ROLES: tuple[Role, ...] = (
         + REDEMPTION_CANCEL
         + BLACKLIST_MANAGE
         + POINTS_NOTICES
-        + POINTS_COST,
+        + POINTS_COST
+        + CLUB_ALL,
     ),
     Role(
         "account_manager",
@@ -211,7 +240,8 @@ ROLES: tuple[Role, ...] = (
         )
         + REDEMPTION_READ
         + REDEEM
-        + BLACKLIST_READ,
+        + BLACKLIST_READ
+        + CLUB_ALL,
     ),
     Role(
         "service_agent",
@@ -226,7 +256,9 @@ ROLES: tuple[Role, ...] = (
         + POINTS_READ
         + REDEMPTION_READ
         + REDEEM
-        + BLACKLIST_READ,
+        + BLACKLIST_READ
+        + CLUB_READ
+        + CLUB_SERVE,
     ),
     Role("channel_manager", _("Channel manager"), "province", ORG_READ + CUSTOMER_READ),
     Role(
@@ -252,19 +284,24 @@ ROLES: tuple[Role, ...] = (
         + POINTS_READ
         + REDEMPTION_READ
         + BLACKLIST_READ
-        + POINTS_COST,
+        + POINTS_COST
+        + CLUB_READ,
     ),
     Role(
         "hq_admin",
         _("HQ administrator"),
         "hq",
-        _crud("federation.provincesummary", actions=("view", "change")) + VIEW_ALL + UNMASK,
+        _crud("federation.provincesummary", actions=("view", "change"))
+        + VIEW_ALL
+        + UNMASK
+        + HQ_CLUB_READ
+        + HQ_CLUB_ADMIN,
     ),
     Role(
         "hq_analyst",
         _("HQ analyst"),
         "hq",
-        _crud("federation.provincesummary", actions=("view",)) + VIEW_ALL,
+        _crud("federation.provincesummary", actions=("view",)) + VIEW_ALL + HQ_CLUB_READ,
     ),
 )
 
