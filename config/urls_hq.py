@@ -13,6 +13,8 @@ router.register("provinces", ProvinceStatusViewSet, basename="province")
 
 urlpatterns = [
     path("", home, name="home"),
+    path("club/", include("hq.club.urls")),
+    path("api/club/", include("hq.club.api_urls")),
     path("api/", include(router.urls)),
     path("admin/", admin.site.urls),
     *common_urlpatterns,
