@@ -3,17 +3,32 @@ the provinces report (roster, usage) or ask HQ to route (visiting usage) (R11.1,
 
 Roster and usage rows are copies kept current by sync messages; they are never edited
 here. Every HQ role that reads them holds view-all, so their visibility filter is empty.
+
+No model here has a foreign key to the user table: the app is installed project-wide but
+its tables exist only in HQ's schema, and Django's deletion collector follows every
+installed relation to a user, so deleting a provincial user would query missing tables.
+Who changed or published a definition is kept as the username instead.
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from hq.club.choices import BenefitKind, MemberStatus, VisitStatus
-from shared.models import TimeStampedModel, TrackedModel
+from shared.models import TimeStampedModel
 from shared.scoping import ScopedManager
 from shared.vocab.customer_levels import NationalLevel
+
+
+class _ChangedBy(TimeStampedModel):
+    changed_by = models.CharField(_("changed by"), max_length=150, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def stamp(self, actor) -> None:
+        if actor is not None and getattr(actor, "is_authenticated", False):
+            self.changed_by = actor.get_username()
 
 
 class _HQOnly:
@@ -22,7 +37,7 @@ class _HQOnly:
         return Q(pk__in=[])  # HQ roles that may read these hold view-all
 
 
-class ClubTier(_HQOnly, TrackedModel):
+class ClubTier(_HQOnly, _ChangedBy):
     """A national club tier (e.g. 金卡, 白金, 钻石) and the customer levels that qualify."""
 
     code = models.CharField(_("code"), max_length=32, unique=True)
@@ -49,7 +64,7 @@ class ClubTier(_HQOnly, TrackedModel):
         return [str(NationalLevel(level).label) for level in self.levels]
 
 
-class ClubBenefit(_HQOnly, TrackedModel):
+class ClubBenefit(_HQOnly, _ChangedBy):
     """A benefit of a tier with what each member may use of it per calendar year."""
 
     tier = models.ForeignKey(
@@ -85,7 +100,7 @@ class ClubBenefit(_HQOnly, TrackedModel):
         return f"{self.tier.code}/{self.code}"
 
 
-class ClubEntryRules(TrackedModel):
+class ClubEntryRules(_ChangedBy):
     """Who may join (one row): minimum level, minimum tenure, no bills in arrears."""
 
     min_level = models.CharField(
@@ -111,14 +126,7 @@ class ClubRulesVersion(_HQOnly, TimeStampedModel):
 
     version = models.PositiveIntegerField(_("version"), unique=True)
     content = models.JSONField(_("content"))
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("published by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    published_by = models.CharField(_("published by"), max_length=150, blank=True)
     provinces = models.JSONField(_("sent to"), default=list)
 
     objects = ScopedManager()

@@ -148,7 +148,10 @@ def publish_rules(*, actor) -> ClubRulesVersion:
     for schema in targets:
         sync.publish("club.rules", key="club", payload=content, to=schema)
     return ClubRulesVersion.objects.create(
-        version=latest + 1, content=content, published_by=actor, provinces=targets
+        version=latest + 1,
+        content=content,
+        published_by=actor.get_username() if actor is not None else "",
+        provinces=targets,
     )
 
 

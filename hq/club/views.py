@@ -28,7 +28,7 @@ def definition(request):
     context = {
         "tiers": ClubTier.objects.prefetch_related("benefits"),
         "entry": services.entry_rules(),
-        "versions": ClubRulesVersion.objects.select_related("published_by")[:20],
+        "versions": ClubRulesVersion.objects.all()[:20],
         "can_edit": request.user.has_perm("hqclub.change_clubtier"),
         "can_publish": request.user.has_perm("hqclub.add_clubrulesversion"),
     }
