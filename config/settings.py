@@ -67,7 +67,7 @@ TENANT_TYPES = {
         "URLCONF": "config.urls_public",
     },
     "hq": {
-        "APPS": [*_TENANT_COMMON_APPS, "hq.federation", "hq.console"],
+        "APPS": [*_TENANT_COMMON_APPS, "hq.federation", "hq.console", "hq.club"],
         "URLCONF": "config.urls_hq",
         "BASE_SCHEMA": "template_hq",
     },
@@ -83,6 +83,7 @@ TENANT_TYPES = {
             "province.analysis",
             "province.loyalty",
             "province.portal",
+            "province.club",
         ],
         "URLCONF": "config.urls_province",
         "BASE_SCHEMA": "template_province",
@@ -292,6 +293,9 @@ SYNC_BATCH_SIZE = env_int("SYNC_BATCH_SIZE", 500)
 SYNC_RESYNC_CHUNK_SIZE = env_int("SYNC_RESYNC_CHUNK_SIZE", 500)
 # An unanswered resync request stops blocking a new one after this long.
 SYNC_RESYNC_STALE_SECONDS = env_int("SYNC_RESYNC_STALE_SECONDS", 3600)
+# Key of the member directory's phone hashes (HMAC): the same in every tenant, kept secret,
+# never changed without re-publishing the club roster (docs/club.md).
+SYNC_DIRECTORY_KEY = env_str("SYNC_DIRECTORY_KEY", SECRET_KEY)
 
 LOGGING = {
     "version": 1,

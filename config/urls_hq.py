@@ -14,6 +14,8 @@ router.register("provinces", ProvinceStatusViewSet, basename="province")
 urlpatterns = [
     path("", home, name="home"),
     path("sync/", include("hq.console.urls")),
+    path("club/", include("hq.club.urls")),
+    path("api/club/", include("hq.club.api_urls")),
     path("api/", include(router.urls)),
     path("admin/", admin.site.urls),
     *common_urlpatterns,

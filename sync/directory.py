@@ -77,3 +77,94 @@ def each_active_province() -> Iterator[Member]:
         if member.is_active:
             with tenant_context(tenant_for(member.schema_name)):
                 yield member
+
+
+# --- National member directory (R11.1, R6.5.3; docs/club.md) ------------------------------
+
+# Only members in this state may be served away from home.
+SERVABLE_STATUS = "active"
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """What any province may learn about a national club member: enough to route service
+    (and, later, a points redemption) to the home province, nothing personal."""
+
+    card_number: str
+    home_province: str
+    tier: str
+    status: str
+    level: str
+    name_masked: str
+    phone_masked: str
+    since: object
+
+
+def phone_key(phone: str) -> str:
+    """The keyed hash under which a phone number is found in the directory.
+
+    HMAC-SHA256 with a settings secret, so the directory holds no phone numbers and the
+    values cannot be reversed by hashing all 10^11 numbers without the key.
+    """
+    import hashlib
+    import hmac
+
+    from django.conf import settings
+
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    if not digits:
+        return ""
+    secret = settings.SYNC_DIRECTORY_KEY.encode()
+    return hmac.new(secret, digits.encode(), hashlib.sha256).hexdigest()
+
+
+def hq_schema() -> str:
+    return _members(type=TenantType.HQ)[0].schema_name
+
+
+def record_member(*, card_number: str, version: int, **fields) -> bool:
+    """Store the directory row of ``card_number`` (HQ's roster handler calls this in HQ's
+    schema); a row already at a newer version wins. Returns whether the row changed."""
+    from sync.models import MemberDirectoryEntry
+
+    if connection.schema_name != hq_schema():
+        raise RuntimeError("The member directory is kept at HQ only")
+    entry = MemberDirectoryEntry.objects.select_for_update().filter(card_number=card_number)
+    current = entry.first()
+    if current is not None and current.version >= version:
+        return False
+    MemberDirectoryEntry.objects.update_or_create(
+        card_number=card_number, defaults={**fields, "version": version}
+    )
+    return True
+
+
+def find_member(*, card_number: str = "", phone: str = "") -> DirectoryEntry | None:
+    """Look a servable member up in HQ's directory by card number or phone (from any
+    tenant). Suspended or ended members are not found: they may not be served."""
+    from sync.models import MemberDirectoryEntry
+
+    if not card_number and not phone:
+        return None
+    with schema_context(hq_schema()):
+        rows = MemberDirectoryEntry.objects.filter(status=SERVABLE_STATUS)
+        if card_number:
+            rows = rows.filter(card_number=card_number.strip())
+        else:
+            key = phone_key(phone)
+            if not key:
+                return None
+            rows = rows.filter(phone_key=key)
+        row = rows.order_by("-since", "card_number").first()
+        if row is None:
+            return None
+        return DirectoryEntry(
+            row.card_number,
+            row.home_province,
+            row.tier,
+            row.status,
+            row.level,
+            row.name_masked,
+            row.phone_masked,
+            row.since,
+        )

@@ -167,3 +167,39 @@ class ResyncRun(models.Model):
     @property
     def total(self) -> int:
         return sum(part["total"] for part in self.progress.values())
+
+
+class MemberDirectoryEntry(models.Model):
+    """Where a national club member is at home: the directory any province may ask (R11.1,
+    R6.5.3).
+
+    The table exists in every schema (the sync app is everywhere) but only HQ's copy is
+    filled, by HQ's roster handler through ``sync.directory.record_member``; provinces read
+    it only through ``sync.directory.find_member``, the one place allowed to cross into
+    HQ's schema. It holds no raw personal data: the phone is a keyed hash (HMAC).
+    """
+
+    card_number = models.CharField(_("card number"), max_length=20, unique=True)
+    home_province = models.CharField(_("home province"), max_length=63)
+    tier = models.CharField(_("tier"), max_length=32)
+    status = models.CharField(_("status"), max_length=16)
+    level = models.CharField(_("level"), max_length=16)
+    name_masked = models.CharField(_("name (masked)"), max_length=200)
+    phone_masked = models.CharField(_("phone (masked)"), max_length=11, blank=True)
+    phone_key = models.CharField(_("phone lookup key"), max_length=64, blank=True)
+    since = models.DateField(_("member since"))
+    version = models.BigIntegerField(_("version"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["card_number"]
+        verbose_name = _("member directory entry")
+        verbose_name_plural = _("member directory entries")
+        indexes = [
+            models.Index(
+                fields=["phone_key"], name="sync_directory_phone", condition=~models.Q(phone_key="")
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card_number} @ {self.home_province} ({self.status})"

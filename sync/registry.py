@@ -93,6 +93,25 @@ def validate_payload(topic: Topic, payload: dict) -> dict:
 # --- Topics ------------------------------------------------------------------------------
 
 
+class _AsText:
+    """Validate like the parent field but keep the text: payloads are stored as JSON."""
+
+    def to_internal_value(self, data):
+        return self.to_representation(super().to_internal_value(data))
+
+
+class JsonDateField(_AsText, serializers.DateField):
+    pass
+
+
+class JsonDateTimeField(_AsText, serializers.DateTimeField):
+    pass
+
+
+class JsonUUIDField(_AsText, serializers.UUIDField):
+    pass
+
+
 class OrgSummaryPayload(serializers.Serializer):
     staff_count = serializers.IntegerField(min_value=0)
     org_unit_count = serializers.IntegerField(min_value=0)
@@ -104,14 +123,9 @@ register_topic("org.summary", direction=UP, version=1, payload=OrgSummaryPayload
 # Full resync (issue 5 item 6): HQ asks a province to re-publish its snapshots; the province
 # reports progress per topic, keyed by the request id (later messages supersede earlier).
 class ResyncRequestPayload(serializers.Serializer):
-    request_id = serializers.UUIDField()
+    request_id = JsonUUIDField()
     requested_by = serializers.CharField(max_length=63, allow_blank=True)
     topics = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        value["request_id"] = str(value["request_id"])  # stored as JSON
-        return value
 
 
 class ResyncTopicProgress(serializers.Serializer):
@@ -121,17 +135,102 @@ class ResyncTopicProgress(serializers.Serializer):
 
 
 class ResyncProgressPayload(serializers.Serializer):
-    request_id = serializers.UUIDField()
+    request_id = JsonUUIDField()
     status = serializers.ChoiceField(choices=["running", "done", "failed"])
     topics = ResyncTopicProgress(many=True)
     error = serializers.CharField(allow_blank=True, required=False, default="")
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
-        value["request_id"] = str(value["request_id"])
-        value["topics"] = [dict(part) for part in value["topics"]]
+        value["topics"] = [dict(part) for part in value["topics"]]  # plain dicts for JSON
         return value
 
 
 register_topic("sync.resync", direction=DOWN, version=1, payload=ResyncRequestPayload)
 register_topic("sync.resync.progress", direction=UP, version=1, payload=ResyncProgressPayload)
+
+
+# --- National customer club (R11.1, R6.5.3; docs/club.md) --------------------------------
+
+
+class ClubBenefitPayload(serializers.Serializer):
+    code = serializers.CharField(max_length=32)
+    name_zh = serializers.CharField(max_length=64)
+    name_en = serializers.CharField(max_length=64)
+    kind = serializers.CharField(max_length=16)
+    yearly_allowance = serializers.IntegerField(min_value=1)
+
+
+class ClubTierPayload(serializers.Serializer):
+    code = serializers.CharField(max_length=32)
+    name_zh = serializers.CharField(max_length=64)
+    name_en = serializers.CharField(max_length=64)
+    rank = serializers.IntegerField(min_value=0)
+    levels = serializers.ListField(child=serializers.CharField(max_length=16), min_length=1)
+    benefits = ClubBenefitPayload(many=True)
+
+
+class ClubRulesPayload(serializers.Serializer):
+    """HQ → province: the whole club definition of one published version."""
+
+    version = serializers.IntegerField(min_value=1)
+    published_at = JsonDateTimeField()
+    min_level = serializers.CharField(max_length=16)
+    min_tenure_months = serializers.IntegerField(min_value=0)
+    exclude_arrears = serializers.BooleanField()
+    tiers = ClubTierPayload(many=True)
+
+
+class ClubMemberPayload(serializers.Serializer):
+    """Province → HQ: the roster row of one member (no raw personal data)."""
+
+    card_number = serializers.CharField(max_length=20)
+    home_province = serializers.CharField(max_length=63)
+    tier = serializers.CharField(max_length=32)
+    status = serializers.CharField(max_length=16)
+    name_masked = serializers.CharField(max_length=200)
+    phone_masked = serializers.CharField(max_length=11, allow_blank=True)
+    phone_key = serializers.CharField(max_length=64, allow_blank=True)
+    level = serializers.CharField(max_length=16)
+    since = JsonDateField()
+
+
+class ClubUsagePayload(serializers.Serializer):
+    """Province → HQ: a member's total use of one benefit in one month (replaces the last)."""
+
+    card_number = serializers.CharField(max_length=20)
+    tier = serializers.CharField(max_length=32)
+    benefit = serializers.CharField(max_length=32)
+    month = JsonDateField()
+    quantity = serializers.IntegerField(min_value=0)
+
+
+class ClubVisitRequestPayload(serializers.Serializer):
+    """A benefit used by a visiting member: serving province → HQ → home province."""
+
+    request_id = JsonUUIDField()
+    card_number = serializers.CharField(max_length=20)
+    serving_province = serializers.CharField(max_length=63)
+    home_province = serializers.CharField(max_length=63)
+    benefit = serializers.CharField(max_length=32)
+    quantity = serializers.IntegerField(min_value=1)
+    used_on = JsonDateField()
+
+
+class ClubVisitResultPayload(serializers.Serializer):
+    """The home province's answer: home province → HQ → serving province."""
+
+    request_id = JsonUUIDField()
+    serving_province = serializers.CharField(max_length=63)
+    status = serializers.ChoiceField(choices=["done", "refused"])
+    reason = serializers.CharField(max_length=500, allow_blank=True)
+    remaining = serializers.IntegerField(allow_null=True)
+
+
+register_topic("club.rules", direction=DOWN, version=1, payload=ClubRulesPayload)
+register_topic("club.member", direction=UP, version=1, payload=ClubMemberPayload)
+register_topic("club.usage", direction=UP, version=1, payload=ClubUsagePayload)
+register_topic("club.visit.request", direction=UP, version=1, payload=ClubVisitRequestPayload)
+register_topic("club.visit.apply", direction=DOWN, version=1, payload=ClubVisitRequestPayload)
+register_topic("club.visit.result", direction=UP, version=1, payload=ClubVisitResultPayload)
+register_topic("club.visit.reply", direction=DOWN, version=1, payload=ClubVisitResultPayload)

@@ -115,6 +115,33 @@ SYNC_CONSOLE_READ = ("console.view_sync_console",)
 SYNC_CONSOLE_OPERATE = ("console.operate_sync",) + _crud(
     "console.resyncrequest", "console.syncintervention", actions=("view",)
 )
+# National customer club (R11.1): everyone who sees customers sees the club; desks serve
+# members (own and visiting); those who look after customers enrol them and run events.
+CLUB_READ = _crud(
+    "club.clubrules",
+    "club.clubmembership",
+    "club.clubactivity",
+    "club.benefitusage",
+    "club.visitingusage",
+    actions=("view",),
+)
+CLUB_SERVE = ("club.add_benefitusage", "club.add_visitingusage")
+CLUB_ENROL = ("club.add_clubmembership", "club.change_clubmembership", "club.add_clubactivity")
+CLUB_ALL = CLUB_READ + CLUB_SERVE + CLUB_ENROL
+HQ_CLUB_READ = _crud(
+    "hqclub.clubtier",
+    "hqclub.clubbenefit",
+    "hqclub.clubentryrules",
+    "hqclub.clubrulesversion",
+    "hqclub.clubmember",
+    "hqclub.clubusage",
+    "hqclub.visitrouting",
+    actions=("view",),
+)
+HQ_CLUB_ADMIN = _crud("hqclub.clubtier", "hqclub.clubbenefit", actions=("add", "change")) + (
+    "hqclub.change_clubentryrules",
+    "hqclub.add_clubrulesversion",
+)
 
 ROLES: tuple[Role, ...] = (
     Role(
@@ -149,6 +176,7 @@ ROLES: tuple[Role, ...] = (
         + BLACKLIST_MANAGE
         + POINTS_NOTICES
         + POINTS_COST
+        + CLUB_ALL
         + (
             "customers.transfer_customer",
             "customers.merge_customer",
@@ -192,7 +220,8 @@ ROLES: tuple[Role, ...] = (
         + REDEMPTION_CANCEL
         + BLACKLIST_MANAGE
         + POINTS_NOTICES
-        + POINTS_COST,
+        + POINTS_COST
+        + CLUB_ALL,
     ),
     Role(
         "account_manager",
@@ -216,7 +245,8 @@ ROLES: tuple[Role, ...] = (
         )
         + REDEMPTION_READ
         + REDEEM
-        + BLACKLIST_READ,
+        + BLACKLIST_READ
+        + CLUB_ALL,
     ),
     Role(
         "service_agent",
@@ -231,7 +261,9 @@ ROLES: tuple[Role, ...] = (
         + POINTS_READ
         + REDEMPTION_READ
         + REDEEM
-        + BLACKLIST_READ,
+        + BLACKLIST_READ
+        + CLUB_READ
+        + CLUB_SERVE,
     ),
     Role("channel_manager", _("Channel manager"), "province", ORG_READ + CUSTOMER_READ),
     Role(
@@ -257,7 +289,8 @@ ROLES: tuple[Role, ...] = (
         + POINTS_READ
         + REDEMPTION_READ
         + BLACKLIST_READ
-        + POINTS_COST,
+        + POINTS_COST
+        + CLUB_READ,
     ),
     Role(
         "hq_admin",
@@ -267,13 +300,18 @@ ROLES: tuple[Role, ...] = (
         + VIEW_ALL
         + UNMASK
         + SYNC_CONSOLE_READ
-        + SYNC_CONSOLE_OPERATE,
+        + SYNC_CONSOLE_OPERATE
+        + HQ_CLUB_READ
+        + HQ_CLUB_ADMIN,
     ),
     Role(
         "hq_analyst",
         _("HQ analyst"),
         "hq",
-        _crud("federation.provincesummary", actions=("view",)) + VIEW_ALL + SYNC_CONSOLE_READ,
+        _crud("federation.provincesummary", actions=("view",))
+        + VIEW_ALL
+        + SYNC_CONSOLE_READ
+        + HQ_CLUB_READ,
     ),
 )
 

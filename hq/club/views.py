@@ -1,0 +1,130 @@
+"""HQ's club pages (R11.1): the definition (tiers, benefits, entry rules) with its published
+versions and the publish button, the national roster, and the usage statistics with
+charts and an Excel export. Writes go through ``hq.club.services``."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hq.club import selectors, services
+from hq.club.choices import MemberStatus
+from hq.club.exports import statistics_download
+from hq.club.forms import BenefitForm, EntryRulesForm, TierForm
+from hq.club.models import ClubBenefit, ClubRulesVersion, ClubTier
+from shared.errors import Conflict
+from shared.forms import apply_service
+
+ROSTER_SHOWN = 200
+
+
+@login_required
+@permission_required("hqclub.view_clubtier", raise_exception=True)
+def definition(request):
+    """Tiers with their benefits, the entry rules and the published versions."""
+    context = {
+        "tiers": ClubTier.objects.prefetch_related("benefits"),
+        "entry": services.entry_rules(),
+        "versions": ClubRulesVersion.objects.all()[:20],
+        "can_edit": request.user.has_perm("hqclub.change_clubtier"),
+        "can_publish": request.user.has_perm("hqclub.add_clubrulesversion"),
+    }
+    return render(request, "club/definition.html", context)
+
+
+def _edit(request, form, call, title):
+    if request.method == "POST" and form.is_valid() and apply_service(form, call) is not None:
+        messages.success(request, _("Saved. Publish to send the change to the provinces."))
+        return redirect("club:definition")
+    return render(request, "club/form.html", {"form": form, "title": title})
+
+
+@login_required
+def tier_form(request, pk=None):
+    if not request.user.has_perm("hqclub.change_clubtier" if pk else "hqclub.add_clubtier"):
+        raise PermissionDenied
+    tier = get_object_or_404(ClubTier, pk=pk) if pk else None
+    form = TierForm(request.POST or None, instance=tier)
+    return _edit(
+        request,
+        form,
+        lambda: services.save_tier(tier, actor=request.user, **form.cleaned_data),
+        _("Club tier"),
+    )
+
+
+@login_required
+def benefit_form(request, pk=None):
+    if not request.user.has_perm("hqclub.change_clubbenefit" if pk else "hqclub.add_clubbenefit"):
+        raise PermissionDenied
+    benefit = get_object_or_404(ClubBenefit, pk=pk) if pk else None
+    form = BenefitForm(request.POST or None, instance=benefit, initial=request.GET.dict())
+    return _edit(
+        request,
+        form,
+        lambda: services.save_benefit(benefit, actor=request.user, **form.cleaned_data),
+        _("Club benefit"),
+    )
+
+
+@login_required
+@permission_required("hqclub.change_clubentryrules", raise_exception=True)
+def entry_rules_form(request):
+    form = EntryRulesForm(request.POST or None, instance=services.entry_rules())
+    return _edit(
+        request,
+        form,
+        lambda: services.save_entry_rules(actor=request.user, **form.cleaned_data),
+        _("Entry rules"),
+    )
+
+
+@login_required
+@require_POST
+@permission_required("hqclub.add_clubrulesversion", raise_exception=True)
+def publish(request):
+    try:
+        version = services.publish_rules(actor=request.user)
+    except Conflict as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _("Version %(version)s was sent to %(count)s provinces.")
+            % {"version": version.version, "count": len(version.provinces)},
+        )
+    return redirect("club:definition")
+
+
+@login_required
+@permission_required("hqclub.view_clubmember", raise_exception=True)
+def roster(request):
+    """The national roster (R11.1), filtered by province, tier, status or card number."""
+    filters = {k: request.GET.get(k, "") for k in ("province", "tier", "status", "q")}
+    rows = selectors.roster(request.user, **filters)
+    context = {
+        "members": rows[:ROSTER_SHOWN],
+        "shown": ROSTER_SHOWN,
+        "filters": filters,
+        "provinces": selectors.province_names(),
+        "tiers": selectors.tier_names(),
+        "statuses": MemberStatus.choices,
+    }
+    return render(request, "club/roster.html", context)
+
+
+@login_required
+@permission_required("hqclub.view_clubusage", raise_exception=True)
+def statistics(request):
+    """Members and benefit usage per province, tier, benefit and month, with charts and an
+    export (``?format=xlsx`` or ``csv``)."""
+    raw = request.GET.get("year", "")
+    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.localdate().year
+    figures = selectors.usage_statistics(request.user, year)
+    fmt = request.GET.get("format", "")
+    if fmt in {"xlsx", "csv"}:
+        return statistics_download(figures, fmt)
+    return render(request, "club/statistics.html", {"figures": figures, "year": year})

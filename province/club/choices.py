@@ -1,0 +1,28 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class MembershipStatus(models.TextChoices):
+    ACTIVE = "active", pgettext_lazy("club member status", "Active")
+    SUSPENDED = "suspended", pgettext_lazy("club member status", "Suspended")
+    ENDED = "ended", pgettext_lazy("club member status", "Ended")
+
+
+LIVE_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.SUSPENDED)
+
+
+class VisitStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("visit usage status", "Pending")
+    DONE = "done", pgettext_lazy("visit usage status", "Done")
+    REFUSED = "refused", pgettext_lazy("visit usage status", "Refused")
+
+
+# Refusals of a visiting member's usage travel as codes (HQ and the home province may
+# speak another language than the serving desk); the serving side words them.
+REFUSAL_REASONS = {
+    "not_active": _("The card is not an active club membership."),
+    "wrong_home": _("The card belongs to another province."),
+    "allowance_exhausted": _("The member's yearly allowance of this benefit is used up."),
+    "unknown_benefit": _("The member's tier has no such benefit."),
+}

@@ -1,0 +1,383 @@
+"""The club's business operations in a province (R11.1, R6.5.3). One transaction each;
+every change HQ must know leaves as a sync message in the same transaction:
+
+- ``club.member`` (to HQ) on enrolment and every status change: the roster row, with the
+  name and phone masked and the phone as a keyed hash for the national directory;
+- ``club.usage`` (to HQ) after a usage: the member's month total of that benefit;
+- ``club.visit.request`` (to HQ, which forwards it to the home province) when a visiting
+  member uses a benefit here; the home province answers ``club.visit.result`` the same way.
+"""
+
+import uuid
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+import sync
+from province.club.choices import LIVE_STATUSES, MembershipStatus, VisitStatus
+from province.club.models import (
+    BenefitUsage,
+    ClubActivity,
+    ClubMembership,
+    ClubRules,
+    VisitingUsage,
+)
+from province.club.selectors import current_rules, eligible_customers, used_in_year
+from province.customers.models import Customer
+from shared.errors import Conflict
+from shared.masking import mask_mobile, mask_name
+from sync import directory
+
+CARD_NUMBER_SEQUENCE = "club_card_number_seq"
+HQ = "hq"
+
+
+# --- rules from HQ -------------------------------------------------------------------------
+
+
+def apply_rules(payload: dict) -> ClubRules:
+    """Store a published version of the club definition (topic ``club.rules``)."""
+    rules, _created = ClubRules.objects.update_or_create(
+        version=payload["version"],
+        defaults={"content": payload, "published_at": payload["published_at"]},
+    )
+    return rules
+
+
+def _rules_or_conflict() -> ClubRules:
+    rules = current_rules()
+    if rules is None:
+        raise Conflict(_("HQ has not published the club rules yet."), code="no_club_rules")
+    return rules
+
+
+# --- membership ----------------------------------------------------------------------------
+
+
+def _next_card_number() -> str:
+    """Province code + 8 digits from a per-province sequence: unique nationally because the
+    province code is (e.g. 1100000001 in Beijing, 3100000001 in Shanghai)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s)", [CARD_NUMBER_SEQUENCE])
+        (value,) = cursor.fetchone()
+    code = getattr(connection.tenant, "code", "") or "00"
+    return f"{code}{value:08d}"
+
+
+def publish_member(membership: ClubMembership) -> None:
+    customer = membership.customer
+    sync.publish(
+        "club.member",
+        key=membership.card_number,
+        payload={
+            "card_number": membership.card_number,
+            "home_province": connection.schema_name,
+            "tier": membership.tier,
+            "status": membership.status,
+            "name_masked": mask_name(customer.name) or "",
+            "phone_masked": mask_mobile(customer.phone) or "",
+            "phone_key": directory.phone_key(customer.phone),
+            "level": customer.level,
+            "since": membership.since.isoformat(),
+        },
+        to=HQ,
+    )
+
+
+@transaction.atomic
+def enrol(customers: list[Customer], *, actor) -> list[ClubMembership]:
+    """Enrol customers in the club (all or none): each must be visible to ``actor`` and
+    admitted by the rules in force; the tier follows the customer's level."""
+    rules = _rules_or_conflict()
+    ids = sorted({c.pk for c in customers})
+    if not ids:
+        raise ValidationError({"customers": _("Choose at least one customer.")})
+    # Locked in id order so two desks enrolling overlapping lists cannot deadlock.
+    locked = list(Customer.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    visible = set(
+        Customer.objects.visible_to(actor).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    admitted = set(
+        eligible_customers(rules, Customer.objects.filter(pk__in=visible)).values_list(
+            "pk", flat=True
+        )
+    )
+    refused = [c for c in locked if c.pk not in admitted]
+    if refused or len(locked) != len(ids):
+        names = ", ".join(c.number for c in refused) or "?"
+        raise ValidationError(
+            {"customers": _("Not eligible for the club: %(customers)s.") % {"customers": names}}
+        )
+    created = []
+    for customer in locked:
+        tier = rules.tier_for_level(customer.level)
+        membership = ClubMembership(
+            customer=customer,
+            card_number=_next_card_number(),
+            tier=tier["code"],
+            rules_version=rules.version,
+        )
+        membership.stamp(actor)
+        membership.save()
+        publish_member(membership)
+        created.append(membership)
+    return created
+
+
+TRANSITIONS = {
+    "suspend": ({MembershipStatus.ACTIVE}, MembershipStatus.SUSPENDED),
+    "reinstate": ({MembershipStatus.SUSPENDED}, MembershipStatus.ACTIVE),
+    "end": (set(LIVE_STATUSES), MembershipStatus.ENDED),
+}
+
+
+@transaction.atomic
+def change_status(membership: ClubMembership, action: str, *, actor) -> ClubMembership:
+    """Suspend, reinstate or end a membership; HQ's roster and directory follow."""
+    allowed, target = TRANSITIONS[action]
+    membership = ClubMembership.objects.select_for_update().get(pk=membership.pk)
+    if membership.status not in allowed:
+        raise Conflict(
+            _("A membership that is %(status)s cannot be changed this way.")
+            % {"status": membership.get_status_display()},
+            code="invalid_transition",
+            fields={"status": [membership.status]},
+        )
+    membership.status = target
+    if target == MembershipStatus.ENDED:
+        membership.ended_on = timezone.localdate()
+    membership.stamp(actor)
+    membership.save()
+    publish_member(membership)
+    return membership
+
+
+# --- activities ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_activity(
+    *, actor, name: str, held_on: date, place: str = "", description: str = "", attendees=()
+) -> ClubActivity:
+    """A club event with the members who attended (live members only)."""
+    attendees = list(attendees)
+    live = ClubMembership.objects.filter(
+        pk__in=[m.pk for m in attendees], status__in=LIVE_STATUSES
+    ).count()
+    if live != len({m.pk for m in attendees}):
+        raise ValidationError({"attendees": _("Only current club members can attend.")})
+    activity = ClubActivity(name=name, held_on=held_on, place=place, description=description)
+    activity.stamp(actor)
+    activity.save()
+    activity.attendees.set(attendees)
+    return activity
+
+
+# --- benefit usage --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_usage(
+    membership: ClubMembership,
+    benefit: str,
+    quantity: int,
+    *,
+    actor,
+    used_on: date | None = None,
+    serving_province: str | None = None,
+    request_id=None,
+    note: str = "",
+) -> BenefitUsage:
+    """Record a benefit used by one of our members; refuse (409, nothing written) what goes
+    beyond the tier's yearly allowance (R11.1)."""
+    used_on = used_on or timezone.localdate()
+    if quantity is None or quantity < 1:
+        raise ValidationError({"quantity": _("The quantity is at least 1.")})
+    rules = _rules_or_conflict()
+    # The membership row is the lock that serialises the allowance check of one member.
+    membership = ClubMembership.objects.select_for_update().get(pk=membership.pk)
+    if membership.status != MembershipStatus.ACTIVE:
+        raise Conflict(
+            _("Only an active membership can use benefits."),
+            code="not_active",
+            fields={"membership": [membership.card_number]},
+        )
+    spec = rules.benefit(membership.tier, benefit)
+    if spec is None:
+        raise ValidationError({"benefit": _("The member's tier has no such benefit.")})
+    used = used_in_year(membership, benefit, used_on.year)
+    if used + quantity > spec["yearly_allowance"]:
+        raise Conflict(
+            _("Only %(left)s of %(allowance)s left this year for this benefit.")
+            % {
+                "left": max(0, spec["yearly_allowance"] - used),
+                "allowance": spec["yearly_allowance"],
+            },
+            code="allowance_exhausted",
+            fields={"quantity": [str(quantity)]},
+        )
+    usage = BenefitUsage(
+        membership=membership,
+        benefit=benefit,
+        quantity=quantity,
+        used_on=used_on,
+        serving_province=serving_province or connection.schema_name,
+        request_id=request_id,
+        note=note,
+    )
+    usage.stamp(actor)
+    usage.save()
+    publish_usage(membership, benefit, used_on)
+    return usage
+
+
+def publish_usage(membership: ClubMembership, benefit: str, day: date) -> None:
+    """Send HQ the member's whole month total of ``benefit``: HQ replaces, never adds."""
+    month = day.replace(day=1)
+    next_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    total = (
+        BenefitUsage.objects.filter(
+            membership=membership, benefit=benefit, used_on__gte=month, used_on__lt=next_month
+        ).aggregate(total=Sum("quantity"))["total"]
+        or 0
+    )
+    sync.publish(
+        "club.usage",
+        key=f"{membership.card_number}:{benefit}:{month:%Y-%m}",
+        payload={
+            "card_number": membership.card_number,
+            "tier": membership.tier,
+            "benefit": benefit,
+            "month": month.isoformat(),
+            "quantity": total,
+        },
+        to=HQ,
+    )
+
+
+# --- visiting members ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_visit_usage(
+    entry: directory.DirectoryEntry,
+    benefit: str,
+    quantity: int,
+    *,
+    actor,
+    used_on: date | None = None,
+) -> VisitingUsage:
+    """A member of another province uses a benefit here. The home province holds the
+    allowance, so the usage is pending until it answers (through HQ, R6.5.3)."""
+    if entry.home_province == connection.schema_name:
+        raise ValidationError(
+            {
+                "card_number": _(
+                    "This is a member of this province: record the usage on the member's page."
+                )
+            }
+        )
+    if quantity is None or quantity < 1:
+        raise ValidationError({"quantity": _("The quantity is at least 1.")})
+    rules = _rules_or_conflict()
+    if rules.benefit(entry.tier, benefit) is None:
+        raise ValidationError({"benefit": _("The member's tier has no such benefit.")})
+    visit = VisitingUsage(
+        request_id=uuid.uuid4(),
+        card_number=entry.card_number,
+        home_province=entry.home_province,
+        tier=entry.tier,
+        name_masked=entry.name_masked,
+        benefit=benefit,
+        quantity=quantity,
+        used_on=used_on or timezone.localdate(),
+    )
+    visit.stamp(actor)
+    visit.save()
+    sync.publish(
+        "club.visit.request",
+        key=str(visit.request_id),
+        payload={
+            "request_id": str(visit.request_id),
+            "card_number": visit.card_number,
+            "serving_province": connection.schema_name,
+            "home_province": visit.home_province,
+            "benefit": benefit,
+            "quantity": quantity,
+            "used_on": visit.used_on.isoformat(),
+        },
+        to=HQ,
+    )
+    return visit
+
+
+def apply_visit_usage(payload: dict) -> None:
+    """Home province: apply a visiting usage to the member's allowance, once per request id
+    (a repeated request is answered with the first outcome), and answer through HQ."""
+    request_id = uuid.UUID(str(payload["request_id"]))
+    status, reason, remaining = VisitStatus.DONE, "", None
+    usage = BenefitUsage.objects.filter(request_id=request_id).select_related("membership").first()
+    membership = (
+        usage.membership
+        if usage
+        else ClubMembership.objects.filter(card_number=payload["card_number"]).first()
+    )
+    if usage is None:
+        if membership is None:
+            status, reason = VisitStatus.REFUSED, "not_active"
+        else:
+            try:
+                with transaction.atomic():  # a refusal rolls back to here and writes nothing
+                    usage = record_usage(
+                        membership,
+                        payload["benefit"],
+                        payload["quantity"],
+                        actor=None,
+                        used_on=date.fromisoformat(payload["used_on"]),
+                        serving_province=payload["serving_province"],
+                        request_id=request_id,
+                    )
+            except Conflict as exc:
+                status, reason = VisitStatus.REFUSED, exc.code
+            except ValidationError:
+                status, reason = VisitStatus.REFUSED, "unknown_benefit"
+    if membership is not None:
+        rules = current_rules()
+        spec = rules.benefit(membership.tier, payload["benefit"]) if rules else None
+        if spec is not None:
+            year = date.fromisoformat(payload["used_on"]).year
+            remaining = max(
+                0, spec["yearly_allowance"] - used_in_year(membership, spec["code"], year)
+            )
+    sync.publish(
+        "club.visit.result",
+        key=str(request_id),
+        payload={
+            "request_id": str(request_id),
+            "serving_province": payload["serving_province"],
+            "status": status,
+            "reason": reason,
+            "remaining": remaining,
+        },
+        to=HQ,
+    )
+
+
+def apply_visit_reply(payload: dict) -> VisitingUsage | None:
+    """Serving province: the home province's answer turns pending into done or refused."""
+    visit = (
+        VisitingUsage.objects.select_for_update().filter(request_id=payload["request_id"]).first()
+    )
+    if visit is None:
+        raise LookupError(f"No visiting usage {payload['request_id']} here")
+    if visit.status == VisitStatus.PENDING:
+        visit.status = payload["status"]
+        visit.reason = payload["reason"]
+        visit.remaining = payload["remaining"]
+        visit.answered_at = timezone.now()
+        visit.save(update_fields=["status", "reason", "remaining", "answered_at", "updated_at"])
+    return visit
