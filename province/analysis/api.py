@@ -10,10 +10,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from province.analysis import exports, selectors
+from province.analysis import selectors
 from province.analysis.filters import AnalysisFilterForm, TopNForm
 from province.customers.choices import CustomerLevel
 from shared.api.permissions import requires
+from shared.exports import jsonable
 
 # Analysis figures are customer data: the same right as reading customers.
 CanViewCustomers = requires("customers.view_customer")
@@ -54,7 +55,7 @@ class _AnalysisView(APIView):
         return form.scope()
 
     def get(self, request):
-        return Response(exports.jsonable(type(self).compute(self.scope(request))))
+        return Response(jsonable(type(self).compute(self.scope(request))))
 
 
 @extend_schema(
@@ -103,7 +104,7 @@ class ValueView(_AnalysisView):
         if not top.is_valid():
             raise ValidationError(_errors(top))
         top_n = top.cleaned_data.get("top") or selectors.DEFAULT_TOP_N
-        return Response(exports.jsonable(selectors.value(scope, top_n=top_n)))
+        return Response(jsonable(selectors.value(scope, top_n=top_n)))
 
 
 @extend_schema(

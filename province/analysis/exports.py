@@ -1,43 +1,12 @@
 """Exports of the analysis pages' figures (R2.5: "each as a page with charts and an export").
 
-Each page's figures become a list of sections (a title, column headings, rows), written as
-an Excel workbook with one sheet per section when openpyxl is installed, and otherwise as
-one CSV file with the sections one under another. The CSV starts with a UTF-8 byte-order
-mark so that Excel on Chinese Windows opens it with the right encoding.
+Each page's figures become a list of sections (a title, column headings, rows), written by
+``shared.exports.sections_download`` as an Excel workbook (one sheet per section) or a CSV.
 """
 
-import io
-from dataclasses import dataclass
-from decimal import Decimal
-
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
-from shared.exports import csv_download
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@dataclass
-class Section:
-    title: str
-    headings: list[str]
-    rows: list[list]
-
-
-def jsonable(value):
-    """The figures as JSON-ready data: amounts and rates as strings (exact, as DRF does)."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {key: jsonable(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(item) for item in value]
-    return value
-
-
-def _cell(value):
-    return "" if value is None else value
+from shared.exports import Section
 
 
 def composition_sections(figures: dict) -> list[Section]:
@@ -96,7 +65,7 @@ def satisfaction_sections(figures: dict) -> list[Section]:
         return Section(
             title,
             [heading, _("Average score"), _("Scores")],
-            [[r["label"], _cell(r["average"]), r["count"]] for r in rows],
+            [[r["label"], r["average"], r["count"]] for r in rows],
         )
 
     by_month = figures["by_month"]
@@ -107,7 +76,7 @@ def satisfaction_sections(figures: dict) -> list[Section]:
             _("Average score by month"),
             [_("Month"), _("Average score"), _("Scores")],
             [
-                [month, _cell(average), count]
+                [month, average, count]
                 for month, average, count in zip(
                     by_month["months"], by_month["average"], by_month["count"], strict=True
                 )
@@ -139,9 +108,9 @@ def value_sections(figures: dict) -> list[Section]:
                     m["month"],
                     m["revenue"],
                     m["active_customers"],
-                    _cell(m["arpu"]),
-                    _cell(m["mom"]),
-                    _cell(m["yoy"]),
+                    m["arpu"],
+                    m["mom"],
+                    m["yoy"],
                 ]
                 for m in figures["months"]
             ],
@@ -152,7 +121,7 @@ def value_sections(figures: dict) -> list[Section]:
             [
                 [_("Customers churned in the period"), churn["churned"]],
                 [_("Customer-months"), churn["customer_months"]],
-                [_("Monthly churn rate %"), _cell(churn["monthly_rate"])],
+                [_("Monthly churn rate %"), churn["monthly_rate"]],
                 [_("Expected lifetime (months)"), churn["expected_lifetime_months"]],
                 [_("Billed customers"), clv["billed_customers"]],
                 [_("Average monthly revenue per customer"), clv["average_monthly_revenue"]],
@@ -212,7 +181,7 @@ def pricing_sections(figures: dict) -> list[Section]:
                     row["label"],
                     row["list_price"],
                     row["average_fee"],
-                    _cell(row["discount"]),
+                    row["discount"],
                     row["instances"],
                 ]
                 for row in figures["prices"]
@@ -224,51 +193,3 @@ def pricing_sections(figures: dict) -> list[Section]:
             [[band["label"], band["count"]] for band in figures["discount_distribution"]],
         ),
     ]
-
-
-def _xlsx_available() -> bool:
-    try:
-        import openpyxl  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _csv_response(sections: list[Section], filename: str) -> HttpResponse:
-    rows = []
-    for index, section in enumerate(sections):
-        if index:
-            rows.append([])
-        rows += [[section.title], section.headings]
-        rows += [[_cell(value) for value in row] for row in section.rows]
-    return csv_download(f"{filename}.csv", rows)
-
-
-def _xlsx_response(sections: list[Section], filename: str) -> HttpResponse:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    used = set()
-    for section in sections:
-        # Sheet titles: at most 31 characters, none of []:*?/\ , unique in the workbook.
-        title = "".join(ch for ch in section.title if ch not in "[]:*?/\\")[:31] or "Sheet"
-        while title in used:
-            title = f"{title[:28]}_{len(used)}"
-        used.add(title)
-        sheet = workbook.create_sheet(title)
-        sheet.append(section.headings)
-        for row in section.rows:
-            sheet.append([_cell(value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-    return response
-
-
-def export_response(sections: list[Section], filename: str, fmt: str) -> HttpResponse:
-    """``fmt`` "xlsx" gives a workbook if openpyxl is installed; anything else CSV."""
-    if fmt == "xlsx" and _xlsx_available():
-        return _xlsx_response(sections, filename)
-    return _csv_response(sections, filename)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from province.analysis import exports, selectors
 from province.analysis.filters import AnalysisFilterForm, SatisfactionImportForm, TopNForm
 from province.analysis.services import ImportRejected, import_satisfaction_scores
+from shared.exports import jsonable, sections_download
 
 VIEW_PERMISSION = "customers.view_customer"
 IMPORT_PERMISSION = "analysis.add_satisfactionscore"
@@ -117,9 +118,9 @@ def _render_page(request, page: AnalysisPage, extra: dict | None = None, status:
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
         filename = f"{page.slug}-{scope.start:%Y%m}-{scope.end:%Y%m}"
-        return exports.export_response(page.sections(figures), filename, fmt)
+        return sections_download(page.sections(figures), filename, fmt)
     context["figures"] = figures
-    context["chart_data"] = exports.jsonable(figures)
+    context["chart_data"] = jsonable(figures)
     context["sections"] = page.sections(figures)
     return render(request, f"analysis/{page.slug}.html", context, status=status)
 

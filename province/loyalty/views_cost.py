@@ -6,10 +6,10 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from province.analysis.exports import Section, export_response, jsonable
 from province.analysis.filters import AnalysisFilterForm
 from province.loyalty import selectors_cost
 from province.loyalty.selectors_cost import FLOW_KINDS, TOP_ITEMS
+from shared.exports import Section, jsonable, sections_download
 
 VIEW_COST = "loyalty.view_points_cost"
 
@@ -155,7 +155,7 @@ def points_cost(request):
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
         filename = f"points-cost-{scope.start:%Y%m}-{scope.end:%Y%m}"
-        return export_response(cost_sections(figures), filename, fmt)
+        return sections_download(cost_sections(figures), filename, fmt)
     flow_kinds = [[str(kind), str(kind.label)] for kind in FLOW_KINDS]
     context.update(
         figures=figures,

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from province.analysis.exports import XLSX_TYPE
+from shared.exports import XLSX_TYPE
 from shared.accounts.services import set_roles
 from tests.conftest import in_tenant
 
