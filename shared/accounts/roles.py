@@ -110,6 +110,23 @@ LEVELS_DECIDE = (
 )
 CUSTOMER_EDIT = _crud("customers.customer", "customers.contact", actions=("add", "change"))
 UNIT_CUSTOMERS = ("customers.view_unit_customers",)
+# Summary indicators and targets (appendix 1, R11.2): province-wide figures, so only for the
+# roles that see the whole province; administrators also compute and publish them.
+INDICATORS_READ = _crud(
+    "province_indicators.indicatorvalue",
+    "province_indicators.receiveddefinition",
+    "province_indicators.provincetarget",
+    actions=("view",),
+)
+INDICATORS_COMPUTE = ("province_indicators.compute_indicators",)
+HQ_INDICATORS_READ = _crud(
+    "indicators.indicatordefinition",
+    "indicators.indicatorfact",
+    "indicators.target",
+    "indicators.targetassignment",
+    actions=("view",),
+)
+HQ_INDICATORS_ADMIN = ("indicators.publish_definitions", "indicators.add_target")
 
 ROLES: tuple[Role, ...] = (
     Role(
@@ -144,6 +161,8 @@ ROLES: tuple[Role, ...] = (
         + BLACKLIST_MANAGE
         + POINTS_NOTICES
         + POINTS_COST
+        + INDICATORS_READ
+        + INDICATORS_COMPUTE
         + (
             "customers.transfer_customer",
             "customers.merge_customer",
@@ -252,19 +271,24 @@ ROLES: tuple[Role, ...] = (
         + POINTS_READ
         + REDEMPTION_READ
         + BLACKLIST_READ
-        + POINTS_COST,
+        + POINTS_COST
+        + INDICATORS_READ,
     ),
     Role(
         "hq_admin",
         _("HQ administrator"),
         "hq",
-        _crud("federation.provincesummary", actions=("view", "change")) + VIEW_ALL + UNMASK,
+        _crud("federation.provincesummary", actions=("view", "change"))
+        + VIEW_ALL
+        + UNMASK
+        + HQ_INDICATORS_READ
+        + HQ_INDICATORS_ADMIN,
     ),
     Role(
         "hq_analyst",
         _("HQ analyst"),
         "hq",
-        _crud("federation.provincesummary", actions=("view",)) + VIEW_ALL,
+        _crud("federation.provincesummary", actions=("view",)) + VIEW_ALL + HQ_INDICATORS_READ,
     ),
 )
 
