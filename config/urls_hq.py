@@ -13,6 +13,8 @@ router.register("provinces", ProvinceStatusViewSet, basename="province")
 
 urlpatterns = [
     path("", home, name="home"),
+    path("indicators/", include("hq.indicators.urls")),
+    path("api/indicators/", include("hq.indicators.api_urls")),
     path("api/", include(router.urls)),
     path("admin/", admin.site.urls),
     *common_urlpatterns,
