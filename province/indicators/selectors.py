@@ -23,6 +23,7 @@ from province.analysis.models import SatisfactionScore
 from province.analysis.selectors import with_churn_date
 from province.customers.choices import CustomerStatus
 from province.customers.models import Bill, Customer
+from province.indicators.models import IndicatorValue
 from province.loyalty.models import LoyaltySettings, PointsEntry
 
 TOTAL = ""
@@ -291,3 +292,28 @@ def compute_month(month: date) -> list[Row]:
     return (
         _customer_rows(month) + _bill_rows(month) + _points_rows(month) + _satisfaction_rows(month)
     )
+
+
+# --- what the province's own pages read --------------------------------------------------------
+
+
+def computed_months() -> list[date]:
+    return list(
+        IndicatorValue.objects.order_by("period").values_list("period", flat=True).distinct()
+    )
+
+
+def month_table(month: date) -> dict[str, dict[str, dict[str, Decimal | None]]]:
+    """The stored values of ``month``: {indicator: {dimension: {member: value}}}."""
+    table: dict = {}
+    rows = IndicatorValue.objects.filter(period=month).order_by()
+    for code, dimension, member, value in rows.values_list(
+        "indicator", "dimension", "member", "value"
+    ):
+        table.setdefault(code, {}).setdefault(dimension, {})[member] = value
+    return table
+
+
+def own_trend(indicator: str) -> list[tuple[date, Decimal | None]]:
+    rows = IndicatorValue.objects.filter(indicator=indicator, dimension=TOTAL).order_by("period")
+    return list(rows.values_list("period", "value"))
