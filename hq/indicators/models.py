@@ -11,7 +11,6 @@
   months, split into provincial values, with the completion each province reports.
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import get_language
@@ -95,14 +94,9 @@ class DefinitionsRelease(_HqWide, models.Model):
 
     version = models.PositiveIntegerField(_("version"), unique=True)
     published_at = models.DateTimeField(_("published at"), auto_now_add=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("published by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    # A name, not a foreign key: both tenant types share one model registry, so a user
+    # foreign key here would make deleting a province's user touch HQ tables.
+    published_by = models.CharField(_("published by"), max_length=150, blank=True)
     indicators = models.PositiveSmallIntegerField(_("indicators"), default=0)
 
     objects = ScopedManager()
@@ -200,14 +194,7 @@ class Target(_HqWide, models.Model):
     period_end = models.DateField(_("last month"))
     national_value = models.DecimalField(_("national target"), **VALUE)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = models.CharField(_("created by"), max_length=150, blank=True)  # see above
 
     objects = ScopedManager()
 

@@ -35,6 +35,10 @@ def parse_month(value: str) -> date:
     return date(int(year), int(month), 1)
 
 
+def _username(actor) -> str:
+    return actor.get_username() if getattr(actor, "is_authenticated", False) else ""
+
+
 def _decimal(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
@@ -56,7 +60,7 @@ def publish_definitions(*, actor=None, provinces: list[str] | None = None) -> De
     definitions = list(IndicatorDefinition.objects.order_by("position", "code"))
     last = DefinitionsRelease.objects.aggregate(v=Max("version"))["v"] or 0
     release = DefinitionsRelease.objects.create(
-        version=last + 1, published_by=actor, indicators=len(definitions)
+        version=last + 1, published_by=_username(actor), indicators=len(definitions)
     )
     payload = {
         "version": release.version,
@@ -216,7 +220,7 @@ def create_target(
         period_start=period_start,
         period_end=period_end,
         national_value=national,
-        created_by=actor,
+        created_by=_username(actor),
     )
     TargetAssignment.objects.bulk_create(
         TargetAssignment(target=target, province=province, value=value)

@@ -5,7 +5,6 @@ The app label is ``province_indicators`` (HQ's app is ``indicators``): both type
 INSTALLED_APPS, so the labels must differ.
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
@@ -84,15 +83,9 @@ class IndicatorValue(_ProvinceWide, models.Model):
     value = models.DecimalField(_("value"), null=True, blank=True, **VALUE)
     definitions_version = models.PositiveIntegerField(_("definitions version"))
     computed_at = models.DateTimeField(_("computed at"))
-    computed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("computed by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
+    # A name, not a foreign key: both tenant types share one model registry, so a user
+    # foreign key here would make deleting an HQ user touch province tables.
+    computed_by = models.CharField(_("computed by"), max_length=150, blank=True)
 
     objects = ScopedManager()
 

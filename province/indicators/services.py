@@ -158,7 +158,7 @@ def compute_indicators(month: date, *, actor=None) -> list[IndicatorValue]:
             value=row.value,
             definitions_version=version,
             computed_at=now,
-            computed_by=actor if getattr(actor, "is_authenticated", False) else None,
+            computed_by=actor.get_username() if getattr(actor, "is_authenticated", False) else "",
         )
         for row in rows
     )

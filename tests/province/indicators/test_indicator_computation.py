@@ -112,3 +112,18 @@ def test_compute_command_runs_per_province(db, capsys):
     assert "bj: 2026-10:" in capsys.readouterr().out
     with in_tenant("bj"):
         assert IndicatorValue.objects.filter(period=OCTOBER, indicator="KC_COUNT").exists()
+
+
+def test_monthly_beat_job_computes_every_active_province_a1(db):
+    """A1: the beat fan-out computes the month in every active province and queues one
+    snapshot each (run here in-process; the worker path is the sync core's)."""
+    from province.indicators.tasks import compute_indicators_all_provinces_task
+
+    with in_tenant("bj"):
+        beijing()
+    with in_tenant("sh"):
+        shanghai()
+    assert compute_indicators_all_provinces_task("2026-10") == 2
+    for schema in ("bj", "sh"):
+        with in_tenant(schema):
+            assert OutboxMessage.objects.filter(topic="indicators.snapshot", key="2026-10").exists()
