@@ -67,7 +67,7 @@ TENANT_TYPES = {
         "URLCONF": "config.urls_public",
     },
     "hq": {
-        "APPS": [*_TENANT_COMMON_APPS, "hq.federation", "hq.console", "hq.club"],
+        "APPS": [*_TENANT_COMMON_APPS, "hq.federation", "hq.console", "hq.club", "hq.indicators"],
         "URLCONF": "config.urls_hq",
         "BASE_SCHEMA": "template_hq",
     },
@@ -84,6 +84,7 @@ TENANT_TYPES = {
             "province.loyalty",
             "province.portal",
             "province.club",
+            "province.indicators",
         ],
         "URLCONF": "config.urls_province",
         "BASE_SCHEMA": "template_province",
@@ -278,6 +279,11 @@ CELERY_BEAT_SCHEDULE = {
     "loyalty-expiry-notices-daily": {
         "task": "province.loyalty.tasks.notify_expiring_points_all_provinces_task",
         "schedule": crontab(hour="2", minute="30"),
+    },
+    # Appendix 1: the previous month's indicators to HQ, after the month's runs (4th).
+    "indicators-monthly": {
+        "task": "province.indicators.tasks.compute_indicators_all_provinces_task",
+        "schedule": crontab(day_of_month="4", hour="3", minute="0"),
     },
     # Emergency reconnections expire by the hour.
     "credit-expire-grants": {

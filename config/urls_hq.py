@@ -16,6 +16,8 @@ urlpatterns = [
     path("sync/", include("hq.console.urls")),
     path("club/", include("hq.club.urls")),
     path("api/club/", include("hq.club.api_urls")),
+    path("indicators/", include("hq.indicators.urls")),
+    path("api/indicators/", include("hq.indicators.api_urls")),
     path("api/", include(router.urls)),
     path("admin/", admin.site.urls),
     *common_urlpatterns,

@@ -39,11 +39,13 @@ urlpatterns = [
     path("api/loyalty/", include("province.loyalty.api_urls")),
     path("api/analysis/", include("province.analysis.api_urls")),
     path("api/club/", include("province.club.api_urls")),
+    path("api/indicators/", include("province.indicators.api_urls")),
     path("levels/", include("province.levels.urls")),
     path("credit/", include("province.credit.urls")),
     path("loyalty/", include("province.loyalty.urls")),
     path("analysis/", include("province.analysis.urls")),
     path("club/", include("province.club.urls")),
+    path("indicators/", include("province.indicators.urls")),
     path("admin/", admin.site.urls),
     *common_urlpatterns,
 ]

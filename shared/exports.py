@@ -75,7 +75,7 @@ def _xlsx_download(sections: list[Section], filename: str) -> HttpResponse:
     return response
 
 
-def sections_download(sections: list[Section], filename: str, fmt: str) -> HttpResponse:
+def sections_download(sections: list[Section], filename: str, fmt: str = "xlsx") -> HttpResponse:
     """``fmt`` "xlsx": a workbook, one sheet per section; anything else: one CSV."""
     if fmt == "xlsx":
         return _xlsx_download(sections, filename)

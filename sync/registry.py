@@ -234,3 +234,72 @@ register_topic("club.visit.request", direction=UP, version=1, payload=ClubVisitR
 register_topic("club.visit.apply", direction=DOWN, version=1, payload=ClubVisitRequestPayload)
 register_topic("club.visit.result", direction=UP, version=1, payload=ClubVisitResultPayload)
 register_topic("club.visit.reply", direction=DOWN, version=1, payload=ClubVisitResultPayload)
+
+
+# --- Indicators and targets (appendix 1, R11.2) ------------------------------------------
+# Payloads carry only JSON types: months as "YYYY-MM", amounts as decimal strings (exact),
+# times as ISO strings; the outbox stores the validated data as JSON.
+
+_MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+_DECIMAL = r"^-?\d{1,16}(\.\d{1,4})?$"
+
+
+class IndicatorDefinitionPayload(serializers.Serializer):
+    code = serializers.CharField(max_length=32)
+    name_zh = serializers.CharField(max_length=100)
+    name_en = serializers.CharField(max_length=100)
+    definition = serializers.CharField()
+    unit = serializers.CharField(max_length=16)
+    period = serializers.CharField(max_length=8)
+    dimensions = serializers.ListField(child=serializers.CharField(max_length=16))
+    over_time = serializers.CharField(max_length=8)
+    has_source = serializers.BooleanField()
+
+
+class IndicatorDefinitionsPayload(serializers.Serializer):
+    """HQ → province: the whole catalogue as one version (key "catalogue")."""
+
+    version = serializers.IntegerField(min_value=1)
+    definitions = IndicatorDefinitionPayload(many=True)
+
+
+class SnapshotRowPayload(serializers.Serializer):
+    indicator = serializers.CharField(max_length=32)
+    dimension = serializers.CharField(max_length=16, allow_blank=True)
+    member = serializers.CharField(max_length=64, allow_blank=True)
+    value = serializers.RegexField(_DECIMAL, allow_null=True)
+
+
+class TargetCompletionPayload(serializers.Serializer):
+    target = serializers.CharField(max_length=32)
+    actual = serializers.RegexField(_DECIMAL, allow_null=True)
+    completion = serializers.RegexField(_DECIMAL, allow_null=True)
+
+
+class IndicatorSnapshotPayload(serializers.Serializer):
+    """Province → HQ: every indicator of one month (key "YYYY-MM"); replaces that month."""
+
+    period = serializers.RegexField(_MONTH)
+    definitions_version = serializers.IntegerField(min_value=0)
+    computed_at = serializers.CharField(max_length=40)
+    rows = SnapshotRowPayload(many=True)
+    targets = TargetCompletionPayload(many=True)
+
+
+class TargetAssignedPayload(serializers.Serializer):
+    """HQ → province: the province's share of a national target (key = target code)."""
+
+    target = serializers.CharField(max_length=32)
+    name = serializers.CharField(max_length=100)
+    indicator = serializers.CharField(max_length=32)
+    period_start = serializers.RegexField(_MONTH)
+    period_end = serializers.RegexField(_MONTH)
+    national_value = serializers.RegexField(_DECIMAL)
+    value = serializers.RegexField(_DECIMAL)
+
+
+register_topic(
+    "indicators.definitions", direction=DOWN, version=1, payload=IndicatorDefinitionsPayload
+)
+register_topic("indicators.snapshot", direction=UP, version=1, payload=IndicatorSnapshotPayload)
+register_topic("targets.assigned", direction=DOWN, version=1, payload=TargetAssignedPayload)

@@ -142,6 +142,23 @@ HQ_CLUB_ADMIN = _crud("hqclub.clubtier", "hqclub.clubbenefit", actions=("add", "
     "hqclub.change_clubentryrules",
     "hqclub.add_clubrulesversion",
 )
+# Summary indicators and targets (appendix 1, R11.2): province-wide figures, so only for the
+# roles that see the whole province; administrators also compute and publish them.
+INDICATORS_READ = _crud(
+    "province_indicators.indicatorvalue",
+    "province_indicators.receiveddefinition",
+    "province_indicators.provincetarget",
+    actions=("view",),
+)
+INDICATORS_COMPUTE = ("province_indicators.compute_indicators",)
+HQ_INDICATORS_READ = _crud(
+    "indicators.indicatordefinition",
+    "indicators.indicatorfact",
+    "indicators.target",
+    "indicators.targetassignment",
+    actions=("view",),
+)
+HQ_INDICATORS_ADMIN = ("indicators.publish_definitions", "indicators.add_target")
 
 ROLES: tuple[Role, ...] = (
     Role(
@@ -177,6 +194,8 @@ ROLES: tuple[Role, ...] = (
         + POINTS_NOTICES
         + POINTS_COST
         + CLUB_ALL
+        + INDICATORS_READ
+        + INDICATORS_COMPUTE
         + (
             "customers.transfer_customer",
             "customers.merge_customer",
@@ -290,7 +309,8 @@ ROLES: tuple[Role, ...] = (
         + REDEMPTION_READ
         + BLACKLIST_READ
         + POINTS_COST
-        + CLUB_READ,
+        + CLUB_READ
+        + INDICATORS_READ,
     ),
     Role(
         "hq_admin",
@@ -302,7 +322,9 @@ ROLES: tuple[Role, ...] = (
         + SYNC_CONSOLE_READ
         + SYNC_CONSOLE_OPERATE
         + HQ_CLUB_READ
-        + HQ_CLUB_ADMIN,
+        + HQ_CLUB_ADMIN
+        + HQ_INDICATORS_READ
+        + HQ_INDICATORS_ADMIN,
     ),
     Role(
         "hq_analyst",
@@ -311,7 +333,8 @@ ROLES: tuple[Role, ...] = (
         _crud("federation.provincesummary", actions=("view",))
         + VIEW_ALL
         + SYNC_CONSOLE_READ
-        + HQ_CLUB_READ,
+        + HQ_CLUB_READ
+        + HQ_INDICATORS_READ,
     ),
 )
 

@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from shared.exports import XLSX_TYPE
 from shared.accounts.services import set_roles
+from shared.exports import XLSX_TYPE
 from tests.conftest import in_tenant
 
 pytestmark = pytest.mark.django_db
