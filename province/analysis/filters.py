@@ -105,6 +105,11 @@ class AnalysisFilterForm(forms.Form):
         empty_label=_("All units"),
     )
 
+    # Without a last month the period ends with the last billed month: a month's bills are
+    # issued after it ends, so the current month has none yet and would show as a dip at the
+    # end of every chart. Figures that happen as they go (points) set 0: the current month.
+    months_before_current = 1
+
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)
         self.user = user
@@ -114,14 +119,16 @@ class AnalysisFilterForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        today = first_of_month(timezone.localdate())
+        last_billed = first_of_month(timezone.localdate()) - relativedelta(
+            months=self.months_before_current
+        )
         end = cleaned.get("period_to")
         start = cleaned.get("period_from")
         if self.errors:
             return cleaned
         if end is None:
-            # Only a start (or nothing) given: up to the current month, within the limit.
-            end = today if start is None or start <= today else start
+            # Only a start (or nothing) given: up to the default last month, within the limit.
+            end = last_billed if start is None or start <= last_billed else start
             if start is not None:
                 end = min(end, start + relativedelta(months=MAX_MONTHS - 1))
         start = start or end - relativedelta(months=DEFAULT_MONTHS - 1)

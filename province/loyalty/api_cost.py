@@ -14,9 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from province.analysis.api import FILTER_PARAMETERS
-from province.analysis.filters import AnalysisFilterForm, AnalysisScope
+from province.analysis.filters import AnalysisScope
 from province.loyalty import selectors_cost
 from province.loyalty.choices import RewardKind
+from province.loyalty.filters import PointsCostFilterForm
 from province.loyalty.selectors_cost import FLOW_KINDS
 from shared.api.permissions import requires
 
@@ -171,7 +172,7 @@ class _CostView(APIView):
     serializer_class = None
 
     def scope(self, request) -> AnalysisScope:
-        form = AnalysisFilterForm(request.query_params, user=request.user)
+        form = PointsCostFilterForm(request.query_params, user=request.user)
         if not form.is_valid():
             raise ValidationError(
                 {

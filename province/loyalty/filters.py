@@ -3,6 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from province.analysis.filters import AnalysisFilterForm
 from province.loyalty.choices import (
     AdjustmentStatus,
     EntryKind,
@@ -106,3 +107,10 @@ class RedemptionFilterSet(django_filters.FilterSet):
     class Meta:
         model = Redemption
         fields = ["customer", "item", "kind", "status", "channel", "date_from", "date_to"]
+
+
+class PointsCostFilterForm(AnalysisFilterForm):
+    """The analysis filter bar for the points cost page (R2.4.9): points move as they are
+    earned and redeemed, so the default period runs up to the current month."""
+
+    months_before_current = 0

@@ -6,8 +6,8 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from province.analysis.filters import AnalysisFilterForm
 from province.loyalty import selectors_cost
+from province.loyalty.filters import PointsCostFilterForm
 from province.loyalty.selectors_cost import FLOW_KINDS, TOP_ITEMS
 from shared.exports import Section, jsonable, sections_download
 
@@ -143,7 +143,7 @@ def cost_sections(figures: dict) -> list[Section]:
 @permission_required(VIEW_COST, raise_exception=True)
 def points_cost(request):
     """R2.4.9: what the customers' points are worth and what redeeming them cost."""
-    form = AnalysisFilterForm(request.GET, user=request.user)
+    form = PointsCostFilterForm(request.GET, user=request.user)
     query = request.GET.copy()
     query.pop("format", None)
     context = {"form": form, "figures": None, "query": query.urlencode()}

@@ -310,3 +310,23 @@ def test_r2_5_selectors_run_a_fixed_number_of_queries(world):
         after = _queries_per_page(world.org.admin.user)
     assert after == before
     assert max(before.values()) <= 15  # including the first permission and staff look-ups
+
+
+def test_r2_5_default_period_ends_with_the_last_billed_month_and_points_with_this_one(world):
+    """The current month has no bills yet: analysis charts end with the month before (no
+    dip at the end); the points cost page, whose figures move every day, ends with this one."""
+    from dateutil.relativedelta import relativedelta
+    from django.utils import timezone
+
+    from province.analysis.filters import DEFAULT_MONTHS, AnalysisFilterForm
+    from province.loyalty.filters import PointsCostFilterForm
+
+    this_month = timezone.localdate().replace(day=1)
+    with in_tenant("bj"):
+        analysis = AnalysisFilterForm({}, user=world.org.admin.user)
+        points = PointsCostFilterForm({}, user=world.org.admin.user)
+        assert analysis.is_valid() and points.is_valid()
+    assert analysis.cleaned_data["end"] == this_month - relativedelta(months=1)
+    assert points.cleaned_data["end"] == this_month
+    start = analysis.cleaned_data["start"]
+    assert start == analysis.cleaned_data["end"] - relativedelta(months=DEFAULT_MONTHS - 1)

@@ -16,9 +16,9 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
-from province.analysis.filters import AnalysisFilterForm
 from province.loyalty import ledger, selectors_cost
 from province.loyalty.choices import EntryKind, RedemptionStatus, RewardKind
+from province.loyalty.filters import PointsCostFilterForm
 from province.loyalty.models import (
     LoyaltySettings,
     PointsAccount,
@@ -119,7 +119,7 @@ def yuan(points) -> Decimal:
 
 
 def scope_for(user, **query):
-    form = AnalysisFilterForm(query, user=user)
+    form = PointsCostFilterForm(query, user=user)
     assert form.is_valid(), form.errors
     return form.scope(include_merged=True)
 
