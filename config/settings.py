@@ -67,7 +67,14 @@ TENANT_TYPES = {
         "URLCONF": "config.urls_public",
     },
     "hq": {
-        "APPS": [*_TENANT_COMMON_APPS, "hq.federation", "hq.console", "hq.club", "hq.indicators"],
+        "APPS": [
+            *_TENANT_COMMON_APPS,
+            "hq.federation",
+            "hq.console",
+            "hq.club",
+            "hq.indicators",
+            "hq.standards",
+        ],
         "URLCONF": "config.urls_hq",
         "BASE_SCHEMA": "template_hq",
     },
@@ -85,6 +92,7 @@ TENANT_TYPES = {
             "province.portal",
             "province.club",
             "province.indicators",
+            "province.standards",
         ],
         "URLCONF": "config.urls_province",
         "BASE_SCHEMA": "template_province",

@@ -5,9 +5,9 @@ receiving apps register handlers with ``@sync.handler(topic)``. Delivery (outbox
 inbox → handler) is this package's business and nobody else's.
 """
 
-from sync.registry import handler
+from sync.registry import handler, on_failure
 
-__all__ = ["handler", "publish"]
+__all__ = ["handler", "on_failure", "publish"]
 
 
 def publish(topic: str, key: str, payload: dict, *, to: str):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from sync.backoff import next_attempt_after
 from sync.envelope import Envelope
 from sync.models import AppliedVersion, InboxMessage, InboxStatus
-from sync.registry import HANDLERS, get_topic, validate_payload
+from sync.registry import FAILURE_HANDLERS, HANDLERS, get_topic, validate_payload
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +87,22 @@ def apply_message(message: InboxMessage) -> InboxMessage:
         message.status = InboxStatus.FAILED
         message.last_error = "".join(traceback.format_exception_only(exc)).strip()[:4000]
         message.next_attempt_at = next_attempt_after(message.attempts, now)
+        _after_failure(message, exc)
     message.save()
     return message
+
+
+def _after_failure(message: InboxMessage, exc: Exception) -> None:
+    """Let the receiving app record the failure (``registry.on_failure``), in a savepoint:
+    a failing hook must not lose the message's own failed state."""
+    hook = FAILURE_HANDLERS.get(message.topic)
+    if hook is None:
+        return
+    try:
+        with transaction.atomic():
+            hook(_envelope_of(message), exc)
+    except Exception:
+        log.exception("Failure hook of %s failed", message.topic)
 
 
 def _lock_applied_version(message: InboxMessage) -> AppliedVersion:

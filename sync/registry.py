@@ -24,6 +24,7 @@ class Topic:
 
 TOPICS: dict[str, Topic] = {}
 HANDLERS: dict[str, Callable] = {}
+FAILURE_HANDLERS: dict[str, Callable] = {}
 
 
 def register_topic(name: str, *, direction: str, version: int, payload) -> Topic:
@@ -47,6 +48,22 @@ def handler(topic: str):
         if existing is not None and existing is not func:
             raise ValueError(f"Topic {topic!r} already has a handler: {existing!r}")
         HANDLERS[topic] = func
+        return func
+
+    return decorate
+
+
+def on_failure(topic: str):
+    """Register the decorated function to run when ``topic``'s handler fails.
+
+    The handler's work is rolled back with its savepoint, so a receiving app that must keep
+    a trace of the failure (and report it) cannot do it in the handler itself. This runs
+    after that rollback, in the inbox's transaction, with ``(message, exc)``; the message
+    stays failed and is retried with backoff whatever this does.
+    """
+
+    def decorate(func: Callable) -> Callable:
+        FAILURE_HANDLERS[topic] = func
         return func
 
     return decorate
@@ -303,3 +320,109 @@ register_topic(
 )
 register_topic("indicators.snapshot", direction=UP, version=1, payload=IndicatorSnapshotPayload)
 register_topic("targets.assigned", direction=DOWN, version=1, payload=TargetAssignedPayload)
+
+
+# --- National standards (R11.2; docs/standards.md) ----------------------------------------
+# One down topic keyed by kind: a province applies a release whose version is newer than the
+# one in force for that kind, and reports the outcome up (key = kind; the newest wins).
+
+STANDARD_KINDS = ("levels", "points", "validity", "products")
+
+
+class LevelRuleContent(serializers.Serializer):
+    level = serializers.ChoiceField(choices=["silver", "gold", "diamond"])
+    min_avg_monthly_paid = serializers.RegexField(_DECIMAL)
+    min_tenure_months = serializers.IntegerField(min_value=0, allow_null=True, required=False)
+    min_active_products = serializers.IntegerField(min_value=0, allow_null=True, required=False)
+
+
+class LevelStandardContent(serializers.Serializer):
+    months = serializers.IntegerField(min_value=1, max_value=36)
+    strategic_min_level = serializers.ChoiceField(choices=["silver", "gold", "diamond"])
+    validity_months = serializers.IntegerField(min_value=1, max_value=60)
+    rules = LevelRuleContent(many=True, min_length=1)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        value["rules"] = [dict(rule) for rule in value["rules"]]
+        return value
+
+
+class EarningRuleContent(serializers.Serializer):
+    code = serializers.RegexField(r"^[A-Za-z0-9_.-]{1,32}$")
+    name = serializers.CharField(max_length=100)
+    kind = serializers.ChoiceField(choices=["base", "level_multiplier", "bonus", "penalty"])
+    level = serializers.CharField(max_length=16, allow_blank=True, required=False, default="")
+    points_per_yuan = serializers.RegexField(_DECIMAL, required=False, default="0")
+    multiplier = serializers.RegexField(_DECIMAL, required=False, default="1")
+    bonus_points = serializers.IntegerField(required=False, default=0)
+    condition = serializers.CharField(max_length=32, allow_blank=True, required=False, default="")
+    parameter = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
+
+
+class PointsRulesContent(serializers.Serializer):
+    rules = EarningRuleContent(many=True)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        value["rules"] = [dict(rule) for rule in value["rules"]]
+        return value
+
+
+class ValidityContent(serializers.Serializer):
+    years_after = serializers.IntegerField(min_value=0, max_value=10)
+
+
+class NationalProductContent(serializers.Serializer):
+    code = serializers.RegexField(r"^[A-Za-z0-9_.-]{1,32}$")
+    name = serializers.CharField(max_length=100)
+    category = serializers.CharField(max_length=16)
+    monthly_price = serializers.RegexField(_DECIMAL, required=False, default="0")
+
+
+class ProductListContent(serializers.Serializer):
+    products = NationalProductContent(many=True)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        value["products"] = [dict(product) for product in value["products"]]
+        return value
+
+
+STANDARD_CONTENT = {
+    "levels": LevelStandardContent,
+    "points": PointsRulesContent,
+    "validity": ValidityContent,
+    "products": ProductListContent,
+}
+
+
+class StandardReleasePayload(serializers.Serializer):
+    """HQ → province: one published version of one kind of national standard (key = kind)."""
+
+    kind = serializers.ChoiceField(choices=STANDARD_KINDS)
+    version = serializers.IntegerField(min_value=1)
+    published_at = JsonDateTimeField()
+    effective_from = JsonDateField()
+    content = serializers.JSONField()
+
+    def validate(self, attrs):
+        content = STANDARD_CONTENT[attrs["kind"]](data=attrs["content"])
+        if not content.is_valid():
+            raise serializers.ValidationError({"content": content.errors})
+        attrs["content"] = dict(content.validated_data)
+        return attrs
+
+
+class StandardAppliedPayload(serializers.Serializer):
+    """Province → HQ: the version of one kind in force, and the last failure if any."""
+
+    kind = serializers.ChoiceField(choices=STANDARD_KINDS)
+    version = serializers.IntegerField(min_value=0)  # 0: none applied yet
+    applied_at = JsonDateTimeField(allow_null=True)
+    failed_version = serializers.IntegerField(min_value=0, required=False, default=0)
+    error = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+register_topic("standards.release", direction=DOWN, version=1, payload=StandardReleasePayload)
+register_topic("standards.applied", direction=UP, version=1, payload=StandardAppliedPayload)

@@ -159,6 +159,18 @@ HQ_INDICATORS_READ = _crud(
     actions=("view",),
 )
 HQ_INDICATORS_ADMIN = ("indicators.publish_definitions", "indicators.add_target")
+# National standards (R11.2): the province sees what it received; HQ analysts read the
+# releases and the matrix, administrators edit drafts and publish.
+STANDARDS_READ = _crud(
+    "standards.receivedrelease", "standards.nationalearningrule", actions=("view",)
+)
+HQ_STANDARDS_READ = _crud(
+    "hqstandards.standarddraft",
+    "hqstandards.standardrelease",
+    "hqstandards.provincestandard",
+    actions=("view",),
+)
+HQ_STANDARDS_ADMIN = ("hqstandards.change_standarddraft", "hqstandards.publish_standard")
 
 ROLES: tuple[Role, ...] = (
     Role(
@@ -196,6 +208,7 @@ ROLES: tuple[Role, ...] = (
         + CLUB_ALL
         + INDICATORS_READ
         + INDICATORS_COMPUTE
+        + STANDARDS_READ
         + (
             "customers.transfer_customer",
             "customers.merge_customer",
@@ -310,7 +323,8 @@ ROLES: tuple[Role, ...] = (
         + BLACKLIST_READ
         + POINTS_COST
         + CLUB_READ
-        + INDICATORS_READ,
+        + INDICATORS_READ
+        + STANDARDS_READ,
     ),
     Role(
         "hq_admin",
@@ -324,7 +338,9 @@ ROLES: tuple[Role, ...] = (
         + HQ_CLUB_READ
         + HQ_CLUB_ADMIN
         + HQ_INDICATORS_READ
-        + HQ_INDICATORS_ADMIN,
+        + HQ_INDICATORS_ADMIN
+        + HQ_STANDARDS_READ
+        + HQ_STANDARDS_ADMIN,
     ),
     Role(
         "hq_analyst",
@@ -334,7 +350,8 @@ ROLES: tuple[Role, ...] = (
         + VIEW_ALL
         + SYNC_CONSOLE_READ
         + HQ_CLUB_READ
-        + HQ_INDICATORS_READ,
+        + HQ_INDICATORS_READ
+        + HQ_STANDARDS_READ,
     ),
 )
 
