@@ -46,6 +46,7 @@ urlpatterns = [
     path("analysis/", include("province.analysis.urls")),
     path("club/", include("province.club.urls")),
     path("indicators/", include("province.indicators.urls")),
+    path("national/", include("province.national.urls")),
     path("admin/", admin.site.urls),
     *common_urlpatterns,
 ]

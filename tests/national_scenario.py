@@ -15,6 +15,7 @@ from tests.factories import make_org
 class Visit:
     member: ClubMembership
     desk: object
+    sh_org: object
     hq_admin: object
 
 
@@ -45,5 +46,5 @@ def bj_member_visiting_sh(points: int = 2000) -> Visit:
         ledger.credit(customer, points, kind="earn", idempotency_key=f"test:{customer.pk}")
     relay("bj")
     with in_tenant("sh"):
-        desk = make_org().agent_a
-    return Visit(member=member, desk=desk, hq_admin=admin)
+        sh_org = make_org()
+    return Visit(member=member, desk=sh_org.agent_a, sh_org=sh_org, hq_admin=admin)
