@@ -232,3 +232,15 @@ def test_the_serving_province_sees_only_what_the_directory_returns(visit):
     with in_tenant("hq"):
         to_sh = OutboxMessage.objects.filter(destination="sh").values_list("payload", flat=True)
         assert all(set(p) == {"request_id", "status", "reason"} for p in to_sh if "status" in p)
+
+
+def test_the_beat_task_releases_in_hq_schema(visit, settings):
+    """The beat runs in the public schema; the task enters HQ's schema itself."""
+    from hq.redemption.tasks import release_overdue_redemptions_task
+
+    settings.NATIONAL_REDEMPTION_TIMEOUT_SECONDS = 0
+    redemption = _request(visit)
+    relay("sh")
+    assert release_overdue_redemptions_task() == 1
+    round_trip()
+    assert _status(redemption) == "timed_out"
