@@ -74,6 +74,7 @@ TENANT_TYPES = {
             "hq.club",
             "hq.indicators",
             "hq.standards",
+            "hq.redemption",
         ],
         "URLCONF": "config.urls_hq",
         "BASE_SCHEMA": "template_hq",
@@ -93,6 +94,7 @@ TENANT_TYPES = {
             "province.club",
             "province.indicators",
             "province.standards",
+            "province.national",
         ],
         "URLCONF": "config.urls_province",
         "BASE_SCHEMA": "template_province",
@@ -293,6 +295,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "province.indicators.tasks.compute_indicators_all_provinces_task",
         "schedule": crontab(day_of_month="4", hour="3", minute="0"),
     },
+    # R6.5.3: national redemptions not committed in time are released.
+    "national-redemption-timeouts": {
+        "task": "hq.redemption.tasks.release_overdue_redemptions_task",
+        "schedule": env_int("NATIONAL_REDEMPTION_SWEEP_SECONDS", 60),
+    },
     # Emergency reconnections expire by the hour.
     "credit-expire-grants": {
         "task": "province.credit.tasks.expire_credit_grants_all_provinces_task",
@@ -310,6 +317,8 @@ SYNC_RESYNC_STALE_SECONDS = env_int("SYNC_RESYNC_STALE_SECONDS", 3600)
 # Key of the member directory's phone hashes (HMAC): the same in every tenant, kept secret,
 # never changed without re-publishing the club roster (docs/club.md).
 SYNC_DIRECTORY_KEY = env_str("SYNC_DIRECTORY_KEY", SECRET_KEY)
+# R6.5.3: a national redemption not committed this long after its request is released.
+NATIONAL_REDEMPTION_TIMEOUT_SECONDS = env_int("NATIONAL_REDEMPTION_TIMEOUT_SECONDS", 600)
 
 LOGGING = {
     "version": 1,

@@ -47,6 +47,7 @@ urlpatterns = [
     path("club/", include("province.club.urls")),
     path("indicators/", include("province.indicators.urls")),
     path("standards/", include("province.standards.urls")),
+    path("national/", include("province.national.urls")),
     path("admin/", admin.site.urls),
     *common_urlpatterns,
 ]

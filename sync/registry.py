@@ -426,3 +426,75 @@ class StandardAppliedPayload(serializers.Serializer):
 
 register_topic("standards.release", direction=DOWN, version=1, payload=StandardReleasePayload)
 register_topic("standards.applied", direction=UP, version=1, payload=StandardAppliedPayload)
+
+
+# --- National and cross-province points redemption (R6.5.3; docs/national-redemption.md) --
+# A saga routed through HQ: serving province → HQ → home province (which holds the points)
+# and back. Every payload carries the request id, the key of every message of one saga.
+
+
+class NationalItemPayload(serializers.Serializer):
+    code = serializers.CharField(max_length=32)
+    name_zh = serializers.CharField(max_length=100)
+    name_en = serializers.CharField(max_length=100)
+    kind = serializers.CharField(max_length=16)
+    points_price = serializers.IntegerField(min_value=1)
+    unit_cost = serializers.RegexField(_DECIMAL)
+    is_active = serializers.BooleanField()
+
+
+class NationalCatalogPayload(serializers.Serializer):
+    """HQ → province: the whole national catalogue of one version (key "catalog")."""
+
+    version = serializers.IntegerField(min_value=1)
+    items = NationalItemPayload(many=True)
+
+
+class NationalRedemptionRequestPayload(serializers.Serializer):
+    """Serving province → HQ (request) and HQ → home province (reserve): hold the points."""
+
+    request_id = JsonUUIDField()
+    card_number = serializers.CharField(max_length=20)
+    serving_province = serializers.CharField(max_length=63)
+    home_province = serializers.CharField(max_length=63)
+    item = serializers.CharField(max_length=32)
+    quantity = serializers.IntegerField(min_value=1)
+    points = serializers.IntegerField(min_value=1)
+    unit_cost = serializers.RegexField(_DECIMAL)
+    catalog_version = serializers.IntegerField(min_value=1)
+
+
+class NationalRedemptionStepPayload(serializers.Serializer):
+    """One step of a saga: commit (serving → HQ), capture/release (HQ → home), the home
+    province's outcome (home → HQ) and HQ's reply to the serving province (HQ → serving)."""
+
+    request_id = JsonUUIDField()
+    status = serializers.CharField(max_length=16, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=64, allow_blank=True, default="")
+
+
+register_topic("catalog.national", direction=DOWN, version=1, payload=NationalCatalogPayload)
+register_topic(
+    "redemption.national.request", direction=UP, version=1, payload=NationalRedemptionRequestPayload
+)
+register_topic(
+    "redemption.national.reserve",
+    direction=DOWN,
+    version=1,
+    payload=NationalRedemptionRequestPayload,
+)
+register_topic(
+    "redemption.national.outcome", direction=UP, version=1, payload=NationalRedemptionStepPayload
+)
+register_topic(
+    "redemption.national.reply", direction=DOWN, version=1, payload=NationalRedemptionStepPayload
+)
+register_topic(
+    "redemption.national.commit", direction=UP, version=1, payload=NationalRedemptionStepPayload
+)
+register_topic(
+    "redemption.national.capture", direction=DOWN, version=1, payload=NationalRedemptionStepPayload
+)
+register_topic(
+    "redemption.national.release", direction=DOWN, version=1, payload=NationalRedemptionStepPayload
+)

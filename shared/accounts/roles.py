@@ -128,6 +128,10 @@ CLUB_READ = _crud(
 CLUB_SERVE = ("club.add_benefitusage", "club.add_visitingusage")
 CLUB_ENROL = ("club.add_clubmembership", "club.change_clubmembership", "club.add_clubactivity")
 CLUB_ALL = CLUB_READ + CLUB_SERVE + CLUB_ENROL
+# National redemption (R6.5.3): the desks that serve visiting club members redeem for them.
+NATIONAL_REDEEM = _crud("national.nationalitem", actions=("view",)) + _crud(
+    "national.visitingredemption", actions=("view", "add", "change")
+)
 HQ_CLUB_READ = _crud(
     "hqclub.clubtier",
     "hqclub.clubbenefit",
@@ -157,6 +161,15 @@ HQ_INDICATORS_READ = _crud(
     "indicators.target",
     "indicators.targetassignment",
     actions=("view",),
+)
+HQ_REDEMPTION_READ = _crud(
+    "hqredemption.nationalrewarditem",
+    "hqredemption.nationalcatalogversion",
+    "hqredemption.nationalredemption",
+    actions=("view",),
+)
+HQ_REDEMPTION_ADMIN = _crud("hqredemption.nationalrewarditem", actions=("add", "change")) + (
+    "hqredemption.add_nationalcatalogversion",
 )
 HQ_INDICATORS_ADMIN = ("indicators.publish_definitions", "indicators.add_target")
 # National standards (R11.2): the province sees what it received; HQ analysts read the
@@ -206,6 +219,7 @@ ROLES: tuple[Role, ...] = (
         + POINTS_NOTICES
         + POINTS_COST
         + CLUB_ALL
+        + NATIONAL_REDEEM
         + INDICATORS_READ
         + INDICATORS_COMPUTE
         + STANDARDS_READ
@@ -253,7 +267,8 @@ ROLES: tuple[Role, ...] = (
         + BLACKLIST_MANAGE
         + POINTS_NOTICES
         + POINTS_COST
-        + CLUB_ALL,
+        + CLUB_ALL
+        + NATIONAL_REDEEM,
     ),
     Role(
         "account_manager",
@@ -278,7 +293,8 @@ ROLES: tuple[Role, ...] = (
         + REDEMPTION_READ
         + REDEEM
         + BLACKLIST_READ
-        + CLUB_ALL,
+        + CLUB_ALL
+        + NATIONAL_REDEEM,
     ),
     Role(
         "service_agent",
@@ -295,7 +311,8 @@ ROLES: tuple[Role, ...] = (
         + REDEEM
         + BLACKLIST_READ
         + CLUB_READ
-        + CLUB_SERVE,
+        + CLUB_SERVE
+        + NATIONAL_REDEEM,
     ),
     Role("channel_manager", _("Channel manager"), "province", ORG_READ + CUSTOMER_READ),
     Role(
@@ -323,6 +340,7 @@ ROLES: tuple[Role, ...] = (
         + BLACKLIST_READ
         + POINTS_COST
         + CLUB_READ
+        + _crud("national.nationalitem", "national.visitingredemption", actions=("view",))
         + INDICATORS_READ
         + STANDARDS_READ,
     ),
@@ -337,6 +355,8 @@ ROLES: tuple[Role, ...] = (
         + SYNC_CONSOLE_OPERATE
         + HQ_CLUB_READ
         + HQ_CLUB_ADMIN
+        + HQ_REDEMPTION_READ
+        + HQ_REDEMPTION_ADMIN
         + HQ_INDICATORS_READ
         + HQ_INDICATORS_ADMIN
         + HQ_STANDARDS_READ
@@ -350,6 +370,7 @@ ROLES: tuple[Role, ...] = (
         + VIEW_ALL
         + SYNC_CONSOLE_READ
         + HQ_CLUB_READ
+        + HQ_REDEMPTION_READ
         + HQ_INDICATORS_READ
         + HQ_STANDARDS_READ,
     ),

@@ -1,0 +1,318 @@
+"""National redemption in a province (R6.5.3, R2.4.9; docs/national-redemption.md).
+
+Two roles, both in every province:
+
+- **Serving province**: a member of another province redeems national catalogue points
+  here. ``request_redemption`` records a pending ``VisitingRedemption`` and asks HQ
+  (``redemption.national.request``); HQ's replies move it to reserved/rejected, and after
+  the desk hands the item over (``fulfil``, ``redemption.national.commit``) to completed —
+  or to timed out when the home province does not answer in time.
+- **Home province**: the member's points live here, in this province's ledger, the only
+  authority on balances. ``reserve`` places a ledger hold, ``capture`` turns it into a
+  redemption debit, ``release`` gives it back; each answers HQ
+  (``redemption.national.outcome``). One ``NationalHold`` row per request id makes every
+  step idempotent, and a release that comes first leaves a row that refuses a late hold.
+"""
+
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+import sync
+from province.club.choices import MembershipStatus
+from province.club.models import ClubMembership
+from province.customers.choices import CustomerStatus
+from province.loyalty import ledger
+from province.loyalty.redemption import customer_standing
+from province.national.choices import HoldStatus, VisitingRedemptionStatus
+from province.national.models import NationalHold, NationalItem, VisitingRedemption
+from shared.errors import Conflict
+from sync import directory
+
+HQ = "hq"
+Status = VisitingRedemptionStatus
+
+
+# --- the national catalogue (from HQ) --------------------------------------------------------
+
+
+@transaction.atomic
+def apply_catalog(payload: dict) -> int:
+    """Store a catalogue version (topic ``catalog.national``); an older one changes nothing.
+    Items missing from the version are deactivated, never deleted (history refers to them)."""
+    version = payload["version"]
+    current = NationalItem.objects.order_by("-version").values_list("version", flat=True).first()
+    if current is not None and current > version:
+        return 0
+    codes = []
+    for item in payload["items"]:
+        codes.append(item["code"])
+        NationalItem.objects.update_or_create(
+            code=item["code"],
+            defaults={
+                "name_zh": item["name_zh"],
+                "name_en": item["name_en"],
+                "kind": item["kind"],
+                "points_price": item["points_price"],
+                "unit_cost": Decimal(item["unit_cost"]),
+                "is_active": item["is_active"],
+                "version": version,
+            },
+        )
+    NationalItem.objects.exclude(code__in=codes).update(is_active=False, version=version)
+    return len(codes)
+
+
+def catalog_version() -> int | None:
+    return NationalItem.objects.order_by("-version").values_list("version", flat=True).first()
+
+
+# --- serving province ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_redemption(
+    entry: directory.DirectoryEntry, item_code: str, quantity: int, *, actor
+) -> VisitingRedemption:
+    """A visiting member (found in HQ's directory) redeems ``quantity`` × a national item
+    here. Nothing is handed over yet: the home province must first reserve the points."""
+    if entry.home_province == connection.schema_name:
+        raise ValidationError(
+            {"card_number": _("This is a member of this province: redeem at the points counter.")}
+        )
+    if not isinstance(quantity, int) or quantity < 1:
+        raise ValidationError({"quantity": _("The quantity is at least 1.")})
+    item = NationalItem.objects.filter(code=item_code, is_active=True).first()
+    if item is None:
+        raise ValidationError({"item": _("Choose an item of the national catalogue.")})
+    redemption = VisitingRedemption(
+        request_id=uuid.uuid4(),
+        card_number=entry.card_number,
+        home_province=entry.home_province,
+        name_masked=entry.name_masked,
+        item=item.code,
+        item_name=item.name_en if translation_is_english() else item.name_zh,
+        quantity=quantity,
+        points=item.points_price * quantity,
+        unit_cost=item.unit_cost,
+        catalog_version=item.version,
+    )
+    redemption.stamp(actor)
+    redemption.save()
+    sync.publish(
+        "redemption.national.request",
+        key=str(redemption.request_id),
+        payload={
+            "request_id": str(redemption.request_id),
+            "card_number": redemption.card_number,
+            "serving_province": connection.schema_name,
+            "home_province": redemption.home_province,
+            "item": item.code,
+            "quantity": quantity,
+            "points": redemption.points,
+            "unit_cost": str(item.unit_cost),
+            "catalog_version": item.version,
+        },
+        to=HQ,
+    )
+    return redemption
+
+
+def translation_is_english() -> bool:
+    from django.utils.translation import get_language
+
+    return (get_language() or "").startswith("en")
+
+
+def fulfil(redemption: VisitingRedemption, *, actor) -> VisitingRedemption:
+    """The desk has handed the item over: ask HQ to have the home province capture the
+    held points. Only a reservation still within its time may be fulfilled (HQ releases it
+    after ``NATIONAL_REDEMPTION_TIMEOUT_SECONDS``; the margin keeps the desk from handing
+    over an item whose points are being released)."""
+    with transaction.atomic():
+        locked = VisitingRedemption.objects.select_for_update().get(pk=redemption.pk)
+        if locked.status in (Status.FULFILLED, Status.COMPLETED):
+            return locked  # a double click confirms once
+        if locked.status != Status.RESERVED:
+            raise Conflict(
+                _("Only a redemption whose points are reserved can be handed over."),
+                code="not_reserved",
+            )
+        margin = timedelta(seconds=settings.NATIONAL_REDEMPTION_TIMEOUT_SECONDS * 0.9)
+        if timezone.now() > locked.created_at + margin:
+            raise Conflict(
+                _("The reservation is about to time out: start a new redemption."),
+                code="reservation_expiring",
+            )
+        locked.status = Status.FULFILLED
+        locked.fulfilled_at = timezone.now()
+        locked.stamp(actor)
+        locked.save(update_fields=["status", "fulfilled_at", "updated_at", "updated_by"])
+        sync.publish(
+            "redemption.national.commit",
+            key=str(locked.request_id),
+            payload={"request_id": str(locked.request_id), "status": "commit", "reason": ""},
+            to=HQ,
+        )
+        return locked
+
+
+# Which reply may move which state: a reply never moves a redemption backwards (replies of
+# one request are versioned, but a retried old one must still be harmless).
+_REPLY_MOVES = {
+    "reserved": {Status.PENDING: Status.RESERVED},
+    "rejected": {Status.PENDING: Status.REJECTED},
+    "completed": {
+        Status.PENDING: Status.COMPLETED,
+        Status.RESERVED: Status.COMPLETED,
+        Status.FULFILLED: Status.COMPLETED,
+    },
+    "timed_out": {
+        Status.PENDING: Status.TIMED_OUT,
+        Status.RESERVED: Status.TIMED_OUT,
+        Status.FULFILLED: Status.TIMED_OUT,
+    },
+}
+
+
+@transaction.atomic
+def apply_reply(payload: dict) -> VisitingRedemption:
+    """Serving province: HQ's word on our request (reserved, rejected, completed, timed out)."""
+    redemption = (
+        VisitingRedemption.objects.select_for_update()
+        .filter(request_id=payload["request_id"])
+        .first()
+    )
+    if redemption is None:
+        raise LookupError(f"No visiting redemption {payload['request_id']} here")
+    target = _REPLY_MOVES.get(payload["status"], {}).get(redemption.status)
+    if target is not None:
+        redemption.status = target
+        redemption.reason = payload.get("reason", "")
+        redemption.answered_at = timezone.now()
+        redemption.save(update_fields=["status", "reason", "answered_at", "updated_at"])
+    return redemption
+
+
+# --- home province ---------------------------------------------------------------------------
+
+
+def _outcome(hold: NationalHold) -> None:
+    sync.publish(
+        "redemption.national.outcome",
+        key=str(hold.request_id),
+        payload={"request_id": str(hold.request_id), "status": hold.status, "reason": hold.reason},
+        to=HQ,
+    )
+
+
+def _locked_hold(request_id, **defaults) -> tuple[NationalHold, bool]:
+    """The request's row, created if missing, locked until the transaction ends: reserve,
+    capture and release of one request run one after the other even on two workers."""
+    _, created = NationalHold.objects.get_or_create(request_id=request_id, defaults=defaults)
+    return NationalHold.objects.select_for_update().get(request_id=request_id), created
+
+
+def _rejection(membership: ClubMembership | None, points: int) -> tuple[str, object]:
+    """The reason code refusing a hold of ``points``, or "" (the customer otherwise)."""
+    if membership is None or membership.status != MembershipStatus.ACTIVE:
+        return "not_active", None
+    customer = membership.customer
+    if customer.status != CustomerStatus.ACTIVE or customer.merged_into_id is not None:
+        return "customer_inactive", customer
+    standing = customer_standing(customer)
+    if standing.blacklist_reason is not None:
+        return "blacklisted", customer
+    if standing.arrears > 0:
+        return "arrears", customer
+    return "", customer
+
+
+@transaction.atomic
+def reserve(payload: dict) -> NationalHold:
+    """Home province: hold the member's points for a national redemption (topic
+    ``redemption.national.reserve``), once per request id, and answer HQ."""
+    hold, created = _locked_hold(
+        payload["request_id"],
+        card_number=payload["card_number"],
+        serving_province=payload["serving_province"],
+        item=payload["item"],
+        quantity=payload["quantity"],
+        points=payload["points"],
+        status=HoldStatus.REJECTED,  # decided below, in this same transaction
+    )
+    if not created:
+        # Already decided (or released before we got here): repeat the answer, hold nothing.
+        _outcome(hold)
+        return hold
+    membership = (
+        ClubMembership.objects.select_related("customer")
+        .filter(card_number=payload["card_number"])
+        .first()
+    )
+    reason, customer = _rejection(membership, payload["points"])
+    hold.customer = customer
+    if not reason:
+        try:
+            with transaction.atomic():  # a refusal rolls back to here: no hold is written
+                hold.hold_entry = ledger.hold(
+                    customer,
+                    payload["points"],
+                    idempotency_key=f"national:{hold.request_id}:hold",
+                    reference=f"national:{hold.request_id}",
+                    note=f"{payload['item']} × {payload['quantity']} @ {hold.serving_province}",
+                )
+        except Conflict as exc:
+            reason = "insufficient_points" if exc.code == "insufficient_points" else exc.code
+    hold.status = HoldStatus.REJECTED if reason else HoldStatus.HELD
+    hold.reason = reason
+    hold.save()
+    _outcome(hold)
+    return hold
+
+
+@transaction.atomic
+def capture(payload: dict) -> NationalHold:
+    """Home province: the item was handed over, turn the hold into a redemption debit."""
+    hold = NationalHold.objects.select_for_update().filter(request_id=payload["request_id"]).first()
+    if hold is None:  # HQ asks for a capture only after our "held": fail and be retried
+        raise LookupError(f"No national hold {payload['request_id']} here")
+    if hold.status == HoldStatus.HELD:
+        ledger.capture(
+            hold.hold_entry,
+            idempotency_key=f"national:{hold.request_id}:capture",
+            note=f"{hold.item} × {hold.quantity} @ {hold.serving_province}",
+        )
+        hold.status = HoldStatus.CAPTURED
+        hold.save(update_fields=["status", "updated_at"])
+    _outcome(hold)
+    return hold
+
+
+@transaction.atomic
+def release(payload: dict) -> NationalHold:
+    """Home province: give the held points back (timeout). Before any reserve request, the
+    row is written as released so that the late request places no hold."""
+    hold, created = _locked_hold(
+        payload["request_id"],
+        card_number="",
+        status=HoldStatus.RELEASED,
+        reason=payload.get("reason", "") or "timed_out",
+    )
+    if not created and hold.status == HoldStatus.HELD:
+        ledger.release(
+            hold.hold_entry,
+            idempotency_key=f"national:{hold.request_id}:release",
+            note="national redemption timed out",
+        )
+        hold.status = HoldStatus.RELEASED
+        hold.reason = payload.get("reason", "") or "timed_out"
+        hold.save(update_fields=["status", "reason", "updated_at"])
+    _outcome(hold)
+    return hold
