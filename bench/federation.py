@@ -381,7 +381,15 @@ def main() -> None:
     )
     parser.add_argument("--bill-months", type=int, default=MONTHS, help="months of demo bills")
     parser.add_argument("--quick", action="store_true", help="3 provinces × 2,000 (smoke run)")
+    parser.add_argument(
+        "--limit-set-calls",
+        action="store_true",
+        help="django-tenants TENANT_LIMIT_SET_CALLS: SET search_path once per schema switch "
+        "instead of before every statement (not the project's setting today)",
+    )
     args = parser.parse_args()
+    if args.limit_set_calls:
+        settings.TENANT_LIMIT_SET_CALLS = True
     if args.quick:
         args.provinces, args.customers = 3, 2000
     schemas = schemas_of(args.provinces)
