@@ -9,3 +9,9 @@ class ClubConfig(AppConfig):
 
     def ready(self):
         from province.club import handlers  # noqa: F401  (registers the sync handlers)
+        from province.club.services import member_keys, publish_members
+        from sync.registry import register_snapshot
+
+        # A full resync re-publishes the whole roster (issue 5 item 6): without it HQ's
+        # roster and member directory could not be rebuilt from the provinces.
+        register_snapshot("club.member", keys=member_keys, publish=publish_members)

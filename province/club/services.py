@@ -12,10 +12,11 @@ import uuid
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 import sync
 from province.club.choices import LIVE_STATUSES, MembershipStatus, VisitStatus
@@ -126,6 +127,72 @@ def enrol(customers: list[Customer], *, actor) -> list[ClubMembership]:
         publish_member(membership)
         created.append(membership)
     return created
+
+
+@transaction.atomic
+def enrol_eligible(*, actor=None, batch_size: int = 2000) -> list[ClubMembership]:
+    """Enrol every customer the rules in force admit, set-based (R11.1): a province joining
+    the club with its existing customers. ``enrol`` locks and checks one desk's list row by
+    row; for a whole province (20,000+ customers) that is one round trip per customer, so
+    here eligibility is the one ``eligible_customers`` query, card numbers come from the
+    sequence in one statement and the memberships (with their history rows) are inserted in
+    batches. Every new member still leaves its ``club.member`` message for HQ in this
+    transaction. A customer enrolled concurrently by a desk makes the whole call fail with a
+    409 (the one-live-membership constraint), nothing written: run it again."""
+    rules = _rules_or_conflict()
+    candidates = list(eligible_customers(rules).order_by("pk").values_list("pk", "level"))
+    if not candidates:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(%s) FROM generate_series(1, %s)",
+            [CARD_NUMBER_SEQUENCE, len(candidates)],
+        )
+        sequence = [value for (value,) in cursor.fetchall()]
+    code = getattr(connection.tenant, "code", "") or "00"
+    today = timezone.localdate()
+    memberships = []
+    for (customer_id, level), value in zip(candidates, sorted(sequence), strict=True):
+        membership = ClubMembership(
+            customer_id=customer_id,
+            card_number=f"{code}{value:08d}",
+            tier=rules.tier_for_level(level)["code"],
+            rules_version=rules.version,
+            since=today,
+        )
+        membership.stamp(actor)
+        memberships.append(membership)
+    try:
+        with transaction.atomic():
+            created = bulk_create_with_history(
+                memberships, ClubMembership, batch_size=batch_size, default_user=actor
+            )
+    except IntegrityError as exc:
+        raise Conflict(
+            _("Some of these customers were enrolled meanwhile: try again."),
+            code="enrolled_meanwhile",
+        ) from exc
+    publish_members([m.card_number for m in created])
+    return created
+
+
+def member_keys() -> list[str]:
+    """Every card number of the province, in a stable order (the ``club.member`` snapshot:
+    a full resync re-publishes the whole roster, ended members included)."""
+    return list(
+        ClubMembership.objects.order_by("card_number").values_list("card_number", flat=True)
+    )
+
+
+def publish_members(card_numbers) -> int:
+    """Publish the current roster rows of ``card_numbers`` to HQ (in the caller's
+    transaction); HQ upserts them, so re-publishing is always safe. Returns how many."""
+    published = 0
+    queryset = ClubMembership.objects.filter(card_number__in=list(card_numbers))
+    for membership in queryset.select_related("customer").order_by("card_number"):
+        publish_member(membership)
+        published += 1
+    return published
 
 
 TRANSITIONS = {

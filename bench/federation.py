@@ -1,0 +1,466 @@
+"""Federation benchmark (issue 5, Performance; R11.1, R11.2, appendix 1); not part of the
+test suite.
+
+With K provinces (default all 31) × N demo customers (default 20,000), club members
+enrolled and HQ's club rules and indicator catalogue received:
+
+- **full consolidation**: every province publishes its whole roster (``club.member``, through
+  the registered snapshot publisher, in resync-sized chunks) and its indicators of 12 months
+  (``compute_indicators`` per month), then every outbox is relayed to HQ batch by batch with
+  ``relay_outbox`` (the worker's code path) until nothing is due;
+- **floor**, same run: the same rows moved with raw SQL, one ``INSERT … SELECT`` per province
+  from the province's tables straight into scratch copies of HQ's roster, directory, fact
+  and snapshot tables (``LIKE … INCLUDING ALL``). Goal: full ≤ 3× the floor;
+- **incremental**: 1 % of each province's customers (club members) get a new phone through
+  ``update_customer`` and their roster row is re-published; the current month's indicators
+  are recomputed; everything relayed. Goal: incremental ≤ 5 % of full.
+
+Runs on a scratch database ``<name>_bench_federation`` (``…_quick`` with ``--quick``) and
+keeps it, so the next run reuses the provinces, customers and members.
+
+    .venv/bin/python bench/federation.py [--provinces 31] [--customers 20000] [--quick]
+    (or BENCH_FED_CUSTOMERS=20000 make bench)
+"""
+
+import argparse
+import logging
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import dj_database_url  # noqa: E402
+from devserver import ensure_database  # noqa: E402
+
+QUICK = "--quick" in sys.argv
+url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kacrm")
+config = dj_database_url.parse(url)
+suffix = "_bench_federation" + ("_quick" if QUICK else "")
+bench_url = url.rsplit("/", 1)[0] + f"/{config['NAME']}{suffix}"
+os.environ["DATABASE_URL"] = bench_url
+os.environ["DEBUG"] = "0"
+# Publishing queues a relay task on commit. This bench relays in-process, so those tasks go
+# to a queue of their own (emptied at the end) where no worker of another run picks them up.
+BENCH_QUEUE = "kacrm_bench_federation"
+os.environ["CELERY_QUEUE"] = BENCH_QUEUE
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+ensure_database(bench_url)
+
+import django  # noqa: E402
+
+django.setup()
+logging.getLogger("axes").setLevel(logging.WARNING)
+
+from dateutil.relativedelta import relativedelta  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django_tenants.utils import tenant_context  # noqa: E402
+
+from hq.club import services as hq_club  # noqa: E402
+from hq.club.models import ClubMember, ClubRulesVersion  # noqa: E402
+from hq.indicators import services as hq_indicators  # noqa: E402
+from hq.indicators.models import IndicatorFact, ProvinceSnapshot  # noqa: E402
+from province.club import services as club  # noqa: E402
+from province.club.models import ClubMembership  # noqa: E402
+from province.club.selectors import current_rules  # noqa: E402
+from province.customers import services as customers  # noqa: E402
+from province.customers.demo import seed_customers  # noqa: E402
+from province.customers.models import Customer  # noqa: E402
+from province.indicators.models import IndicatorValue  # noqa: E402
+from province.indicators.services import compute_indicators, definitions_version  # noqa: E402
+from province.org.demo import seed_province  # noqa: E402
+from province.products.demo import seed_products  # noqa: E402
+from sync.models import InboxMessage, InboxStatus, MemberDirectoryEntry, OutboxMessage  # noqa: E402
+from sync.registry import SNAPSHOTS  # noqa: E402
+from sync.relay import relay_outbox  # noqa: E402
+from tenants.models import Tenant  # noqa: E402
+from tenants.provinces import PROVINCES  # noqa: E402
+from tenants.provisioning import bootstrap  # noqa: E402
+
+HQ = "hq"
+FULL_GOAL = 3.0  # full consolidation ≤ 3× the floor
+INCREMENTAL_GOAL = 0.05  # incremental ≤ 5 % of full
+MONTHS = 12
+# HQ's side of the consolidation; the floor writes into scratch copies of these.
+HQ_TABLES = {
+    "floor_member": ClubMember._meta.db_table,
+    "floor_directory": MemberDirectoryEntry._meta.db_table,
+    "floor_fact": IndicatorFact._meta.db_table,
+    "floor_snapshot": ProvinceSnapshot._meta.db_table,
+}
+
+
+def bar(label: str, done: int, total: int) -> None:
+    end = "\n" if done >= total else "\r"
+    print(f"{label:<28} [{'#' * (30 * done // max(total, 1)):<30}] {done:,}/{total:,}", end=end)
+    sys.stdout.flush()
+
+
+def schemas_of(k: int) -> list[str]:
+    return [p.short for p in PROVINCES[:k]]
+
+
+def in_schema(schema: str):
+    return tenant_context(Tenant.objects.get(schema_name=schema))
+
+
+def months_to(last: date) -> list[date]:
+    """The MONTHS months ending with ``last`` (its first day), oldest first."""
+    first = last.replace(day=1)
+    return [first - relativedelta(months=n) for n in range(MONTHS - 1, -1, -1)]
+
+
+def relay_everything(schemas: list[str], label: str | None = None) -> int:
+    """Relay every outbox batch by batch (``relay_outbox``, what the worker runs) until
+    nothing is due anywhere; HQ last, and again while it has anything (HQ → province)."""
+    delivered = 0
+    order = [*schemas, HQ]
+    for index, schema in enumerate(order, start=1):
+        with in_schema(schema):
+            while True:
+                step = relay_outbox()
+                if step.failed:
+                    raise RuntimeError(f"relay from {schema} failed: {step.errors[:3]}")
+                if not step.delivered:
+                    break
+                delivered += step.delivered
+        if label:
+            bar(label, index, len(order))
+    return delivered
+
+
+# --- prepare (untimed, reused) ---------------------------------------------------------------
+
+
+def define_club() -> None:
+    """HQ's club (as tests/club_scenario.py): 金卡 ← silver, 白金 ← gold, 钻石 ← diamond."""
+    if ClubRulesVersion.objects.exists():
+        return
+    for code, zh, en, rank, level in (
+        ("gold", "金卡", "Gold card", 1, "silver"),
+        ("platinum", "白金", "Platinum", 2, "gold"),
+        ("diamond", "钻石", "Diamond", 3, "diamond"),
+    ):
+        tier = hq_club.save_tier(
+            actor=None, code=code, name_zh=zh, name_en=en, rank=rank, levels=[level]
+        )
+        hq_club.save_benefit(
+            actor=None,
+            tier=tier,
+            code="lounge",
+            name_zh="贵宾厅",
+            name_en="Lounge",
+            kind="lounge",
+            yearly_allowance=6,
+        )
+    hq_club.save_entry_rules(
+        actor=None, min_level="silver", min_tenure_months=12, exclude_arrears=True
+    )
+
+
+def prepare(schemas: list[str], per_province: int, bill_months: int) -> None:
+    print(f"prepare: HQ + {len(schemas)} provinces × {per_province:,} customers")
+    call_command("migrate_schemas", verbosity=0)  # all schemas: the scratch DB is kept
+    bootstrap(
+        "localhost",
+        provinces=[p for p in PROVINCES if p.short in schemas],
+        on_progress=lambda i, n, _r: bar("provision tenants", i, n),
+    )
+    missing_rules = []
+    for schema in schemas:
+        with in_schema(schema):
+            seed_province()
+            seed_products()
+            have = Customer.objects.count()
+            if have < per_province * 0.95:
+                seed_customers(
+                    per_province - have,
+                    months=bill_months,
+                    append=have > 0,
+                    progress=lambda done, n, s=schema: bar(f"seed customers {s}", done, n),
+                )
+            if current_rules() is None or definitions_version() == 0:
+                missing_rules.append(schema)
+    if missing_rules:  # HQ publishes to every active province; re-publishing is harmless
+        with in_schema(HQ), transaction.atomic():
+            define_club()
+            hq_club.publish_rules(actor=None)
+            hq_indicators.publish_definitions(actor=None)
+        relay_everything(schemas, "relay rules from HQ")
+    for index, schema in enumerate(schemas, start=1):
+        with in_schema(schema):
+            if not ClubMembership.objects.exists():
+                club.enrol_eligible(actor=None)
+        bar("enrol eligible customers", index, len(schemas))
+    relay_everything(schemas, "relay enrolments")
+
+
+# --- the three measurements ----------------------------------------------------------------
+
+
+def reset_hq() -> None:
+    """Untimed housekeeping so every run starts alike: HQ's consolidated tables empty (the
+    full run must rebuild them) and the delivered messages of earlier runs gone."""
+    with in_schema(HQ), connection.cursor() as cursor:
+        tables = [*HQ_TABLES.values(), InboxMessage._meta.db_table]
+        cursor.execute("TRUNCATE " + ", ".join(tables))
+        cursor.execute("VACUUM ANALYZE " + ", ".join(tables))
+
+
+def publish_full(schemas: list[str], months: list[date]) -> int:
+    """Every province: its whole roster in resync chunks, then 12 months of indicators."""
+    snapshot = SNAPSHOTS["club.member"]
+    chunk = settings.SYNC_RESYNC_CHUNK_SIZE
+    published = 0
+    for index, schema in enumerate(schemas, start=1):
+        with in_schema(schema):
+            before = OutboxMessage.objects.count()
+            keys = list(snapshot.keys())
+            for lo in range(0, len(keys), chunk):
+                with transaction.atomic():  # one transaction per chunk, as sync.resync does
+                    snapshot.publish(keys[lo : lo + chunk])
+            for month in months:
+                compute_indicators(month)
+            published += OutboxMessage.objects.count() - before
+        bar("publish roster + indicators", index, len(schemas))
+    return published
+
+
+def hq_rows() -> dict[str, int]:
+    with in_schema(HQ):
+        failed = InboxMessage.objects.filter(status=InboxStatus.FAILED).count()
+        if failed:
+            raise RuntimeError(f"{failed} messages failed at HQ")
+        return {
+            "roster": ClubMember.objects.count(),
+            "directory": MemberDirectoryEntry.objects.count(),
+            "facts": IndicatorFact.objects.count(),
+            "snapshots": ProvinceSnapshot.objects.count(),
+        }
+
+
+# The floor: per province one statement reading its memberships, customers and stored
+# indicator values and writing HQ's four tables. Masking is done in SQL like
+# ``shared.masking`` (first character of the name; 3 + 4 digits of the mobile); the phone
+# key is one SHA-256 of key + digits in SQL where the application computes an HMAC (two
+# SHA-256 passes) in Python: the floor is, if anything, a little cheap.
+FLOOR_SQL = """
+WITH src AS MATERIALIZED (
+    SELECT m.card_number, m.tier, m.status, c.level, m.since,
+           CASE WHEN length(c.name) <= 1 THEN repeat('*', length(c.name))
+                ELSE left(c.name, 1) || repeat('*', length(c.name) - 1) END AS name_masked,
+           CASE WHEN c.phone = '' THEN ''
+                ELSE left(c.phone, 3) || repeat('*', greatest(length(c.phone) - 7, 0))
+                     || right(c.phone, 4) END AS phone_masked,
+           CASE WHEN c.phone = '' THEN ''
+                ELSE encode(sha256(convert_to(%(key)s || regexp_replace(c.phone, '\\D', '', 'g'),
+                                              'UTF8')), 'hex') END AS phone_key
+    FROM {p}.{membership} m JOIN {p}.{customer} c ON c.id = m.customer_id
+),
+roster AS (
+    INSERT INTO {hq}.floor_member (card_number, home_province, tier, status, level, name_masked,
+                                   phone_masked, since, version, synced_at)
+    SELECT card_number, %(province)s, tier, status, level, name_masked, phone_masked, since, 1,
+           now()
+    FROM src
+),
+directory AS (
+    INSERT INTO {hq}.floor_directory (card_number, home_province, tier, status, level,
+                                      name_masked, phone_masked, phone_key, since, version,
+                                      updated_at)
+    SELECT card_number, %(province)s, tier, status, level, name_masked, phone_masked, phone_key,
+           since, 1, now()
+    FROM src
+),
+facts AS (
+    INSERT INTO {hq}.floor_fact (province, indicator, period, dimension, member, value,
+                                 definitions_version)
+    SELECT %(province)s, v.indicator, v.period, v.dimension, v.member, v.value,
+           v.definitions_version
+    FROM {p}.{value} v WHERE v.period = ANY(%(months)s)
+)
+INSERT INTO {hq}.floor_snapshot (province, period, definitions_version, computed_at,
+                                 received_at, message_version, rows)
+SELECT %(province)s, v.period, max(v.definitions_version), max(v.computed_at), now(), 1,
+       count(*)
+FROM {p}.{value} v WHERE v.period = ANY(%(months)s) GROUP BY v.period
+"""
+
+
+def floor(schemas: list[str], months: list[date]) -> tuple[float, dict[str, int]]:
+    """Time the per-province statements (each its own transaction, as each province's
+    relay is); return the time and the rows written, to compare with HQ's."""
+    hq = connection.ops.quote_name(HQ)
+    with connection.cursor() as cursor:
+        for scratch, real in HQ_TABLES.items():
+            cursor.execute(f"DROP TABLE IF EXISTS {hq}.{scratch}")
+            cursor.execute(f"CREATE TABLE {hq}.{scratch} (LIKE {hq}.{real} INCLUDING ALL)")
+    try:
+        started = time.perf_counter()
+        for index, schema in enumerate(schemas, start=1):
+            sql = FLOOR_SQL.format(
+                p=connection.ops.quote_name(schema),
+                hq=hq,
+                membership=ClubMembership._meta.db_table,
+                customer=Customer._meta.db_table,
+                value=IndicatorValue._meta.db_table,
+            )
+            params = {"key": settings.SYNC_DIRECTORY_KEY, "province": schema, "months": months}
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, params)
+            bar("floor INSERT … SELECT", index, len(schemas))
+        seconds = time.perf_counter() - started
+        rows = {}
+        with connection.cursor() as cursor:
+            for label, scratch in (
+                ("roster", "floor_member"),
+                ("directory", "floor_directory"),
+                ("facts", "floor_fact"),
+                ("snapshots", "floor_snapshot"),
+            ):
+                cursor.execute(f"SELECT count(*) FROM {hq}.{scratch}")  # noqa: S608 (our names)
+                rows[label] = cursor.fetchone()[0]
+        return seconds, rows
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE " + ", ".join(f"{hq}.{t}" for t in HQ_TABLES))
+
+
+def change_one_percent(schemas: list[str], per_province: int, current: date, run: int) -> int:
+    """1 % of each province's customers, club members, get a new mobile number through the
+    customer service; the club re-publishes their roster row in the same transaction (the
+    customer service does not tell the club by itself: see the report). Then the current
+    month's indicators are recomputed. Returns the messages published."""
+    published = 0
+    for index, schema in enumerate(schemas, start=1):
+        with in_schema(schema):
+            before = OutboxMessage.objects.count()
+            count = max(1, per_province // 100)
+            members = list(
+                ClubMembership.objects.select_related("customer")
+                .filter(status="active")
+                .order_by("id")[:count]
+            )
+            for n, membership in enumerate(members):
+                phone = f"19{(run * 7919 + n) % 10:01d}{membership.customer_id % 10**8:08d}"
+                with transaction.atomic():
+                    customers.update_customer(membership.customer, phone=phone)
+                    club.publish_members([membership.card_number])
+            compute_indicators(current)
+            published += OutboxMessage.objects.count() - before
+        bar("change 1 % + recompute month", index, len(schemas))
+    return published
+
+
+def timed(fn):
+    started = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - started, result
+
+
+def purge_bench_queue() -> None:
+    import redis
+
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(BENCH_QUEUE)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--provinces", type=int, default=int(os.environ.get("BENCH_FED_PROVINCES", "31"))
+    )
+    parser.add_argument(
+        "--customers", type=int, default=int(os.environ.get("BENCH_FED_CUSTOMERS", "20000"))
+    )
+    parser.add_argument("--bill-months", type=int, default=MONTHS, help="months of demo bills")
+    parser.add_argument("--quick", action="store_true", help="3 provinces × 2,000 (smoke run)")
+    parser.add_argument(
+        "--limit-set-calls",
+        action="store_true",
+        help="django-tenants TENANT_LIMIT_SET_CALLS: SET search_path once per schema switch "
+        "instead of before every statement (not the project's setting today)",
+    )
+    args = parser.parse_args()
+    if args.limit_set_calls:
+        settings.TENANT_LIMIT_SET_CALLS = True
+    if args.quick:
+        args.provinces, args.customers = 3, 2000
+    schemas = schemas_of(args.provinces)
+    try:
+        prepare(schemas, args.customers, args.bill_months)
+        current = timezone.localdate().replace(day=1)
+        months = months_to(current)
+        with in_schema(HQ):
+            run = int(time.time())  # varies the incremental's phone numbers
+        members = 0
+        for schema in schemas:
+            with in_schema(schema):
+                members += ClubMembership.objects.count()
+        print(f"{len(schemas)} provinces, {members:,} club members, months {months[0]:%Y-%m}…")
+
+        # Floor first: it reads the province's stored indicator values of the 12 months,
+        # so compute them once (untimed) if a previous run did not.
+        for schema in schemas:
+            with in_schema(schema):
+                have = set(IndicatorValue.objects.values_list("period", flat=True).distinct())
+                for month in months:
+                    if month not in have:
+                        compute_indicators(month)
+        relay_everything(schemas)
+        reset_hq()
+        with in_schema(HQ):
+            floor_seconds, floor_rows = floor(schemas, months)
+
+        reset_hq()
+        publish_seconds, full_messages = timed(lambda: publish_full(schemas, months))
+        relay_seconds, relayed = timed(lambda: relay_everything(schemas, "relay to HQ"))
+        full_seconds = publish_seconds + relay_seconds
+        full_rows = hq_rows()
+
+        inc_publish, inc_messages = timed(
+            lambda: change_one_percent(schemas, args.customers, current, run)
+        )
+        inc_relay, _inc_relayed = timed(lambda: relay_everything(schemas, "relay to HQ"))
+        incremental = inc_publish + inc_relay
+        hq_rows()  # nothing failed at HQ
+    finally:
+        purge_bench_queue()
+
+    print()
+    print(f"{'':<14}{'seconds':>9}{'messages':>10}{'msg/s':>9}   rows at HQ")
+    rows = ", ".join(f"{k} {v:,}" for k, v in full_rows.items())
+    print(
+        f"{'full':<14}{full_seconds:9.2f}{full_messages:10,}"
+        f"{full_messages / full_seconds:9.0f}   {rows}"
+    )
+    print(f"{'  publish':<14}{publish_seconds:9.2f}")
+    print(f"{'  relay+apply':<14}{relay_seconds:9.2f}{relayed:10,}{relayed / relay_seconds:9.0f}")
+    rows = ", ".join(f"{k} {v:,}" for k, v in floor_rows.items())
+    print(f"{'floor':<14}{floor_seconds:9.2f}{'':>10}{'':>9}   {rows}")
+    print(
+        f"{'incremental':<14}{incremental:9.2f}{inc_messages:10,}"
+        f"{inc_messages / incremental:9.0f}   (1 % of customers, current month recomputed)"
+    )
+    if full_rows != floor_rows:
+        print(f"NOTE: HQ rows {full_rows} differ from the floor's {floor_rows}")
+    ratio = full_seconds / floor_seconds
+    share = incremental / full_seconds
+    print(
+        f"full / floor = {ratio:.1f}×  (goal ≤ {FULL_GOAL:.0f}×: "
+        f"{'met' if ratio <= FULL_GOAL else 'MISSED'})"
+    )
+    print(
+        f"incremental / full = {share:.1%}  (goal ≤ {INCREMENTAL_GOAL:.0%}: "
+        f"{'met' if share <= INCREMENTAL_GOAL else 'MISSED'})"
+    )
+
+
+if __name__ == "__main__":
+    main()
