@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from province.club.choices import LIVE_STATUSES, MembershipStatus, VisitStatus
-from province.customers.models import Customer, CustomerOwned
+from province.customers.models import Customer, CustomerOwned, ServedHere
 from shared.models import TimeStampedModel, TrackedModel
 from shared.scoping import ScopedManager
 
@@ -162,7 +162,7 @@ class BenefitUsage(TrackedModel):
         return customer_scope(user, prefix="membership__customer__")
 
 
-class VisitingUsage(TrackedModel):
+class VisitingUsage(ServedHere, TrackedModel):
     """A benefit used here by a member of another province: pending until the home
     province (which holds the allowance) answers through HQ."""
 
@@ -191,16 +191,6 @@ class VisitingUsage(TrackedModel):
 
     def __str__(self) -> str:
         return f"{self.card_number}@{self.home_province} {self.benefit} ({self.status})"
-
-    @classmethod
-    def visibility_filter(cls, user) -> Q:
-        # Who served the visitor sees it; a supervisor sees what the own subtree served.
-        from province.customers.models import VIEW_UNIT_CUSTOMERS
-
-        staff = getattr(user, "staff", None)
-        if staff is not None and user.has_perm(VIEW_UNIT_CUSTOMERS):
-            return Q(created_by__staff__org_unit__path__startswith=staff.org_unit.path)
-        return Q(created_by=user)
 
     @property
     def reason_text(self) -> str:

@@ -157,6 +157,19 @@ class CustomerOwned:
         return customer_scope(user, prefix="customer__")
 
 
+class ServedHere:
+    """Mixin for rows that record service given here to someone who is not our customer (a
+    visiting member of another province): visible to who served it and, for a supervisor,
+    to what the own subtree served (R9.2). The model has ``created_by`` (TrackedModel)."""
+
+    @classmethod
+    def visibility_filter(cls, user) -> Q:
+        staff = getattr(user, "staff", None)
+        if staff is not None and user.has_perm(VIEW_UNIT_CUSTOMERS):
+            return Q(created_by__staff__org_unit__path__startswith=staff.org_unit.path)
+        return Q(created_by=user)
+
+
 class Contact(CustomerOwned, TrackedModel):
     """A person at the customer: decision maker, finance, technical contact…"""
 

@@ -3,10 +3,9 @@ this province served, and the holds this province's ledger placed for its own me
 served elsewhere (R6.5.3, R2.4.9; docs/national-redemption.md)."""
 
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from province.customers.models import Customer
+from province.customers.models import Customer, ServedHere
 from province.loyalty.models import PointsEntry
 from province.national.choices import REJECTION_REASONS, HoldStatus, VisitingRedemptionStatus
 from shared.models import TimeStampedModel, TrackedModel
@@ -34,7 +33,7 @@ class NationalItem(TimeStampedModel):
         return f"{self.code} {self.name_en}"
 
 
-class VisitingRedemption(TrackedModel):
+class VisitingRedemption(ServedHere, TrackedModel):
     """A member of another province redeems national catalogue points here: pending until
     the home province has reserved the points, completed once it captured them."""
 
@@ -67,16 +66,6 @@ class VisitingRedemption(TrackedModel):
 
     def __str__(self) -> str:
         return f"{self.card_number}@{self.home_province} {self.item}×{self.quantity}"
-
-    @classmethod
-    def visibility_filter(cls, user) -> Q:
-        # Like visiting club usage: the desk that served it, a supervisor its subtree.
-        from province.customers.models import VIEW_UNIT_CUSTOMERS
-
-        staff = getattr(user, "staff", None)
-        if staff is not None and user.has_perm(VIEW_UNIT_CUSTOMERS):
-            return Q(created_by__staff__org_unit__path__startswith=staff.org_unit.path)
-        return Q(created_by=user)
 
     @property
     def reason_text(self) -> str:
