@@ -51,6 +51,7 @@ def test_admin_edits_a_draft_and_publishes_analyst_reads_r11_2(tenant_client, hq
 def test_points_and_products_are_edited_one_per_line_r11_2(tenant_client, hq_users):
     _analyst, admin, _nobody = hq_users
     client = tenant_client("hq", admin)
+    client.cookies["django_language"] = "en"  # the field errors below are the English source
     lines = "N-BASE; National base; base; ; 2\nN-GOLD; Gold; level_multiplier; gold; 0; 1.5"
     assert client.post("/standards/points/", {"rules": lines}).status_code == 302
     bad = client.post("/standards/points/", {"rules": "N-X; Bonus; bonus; ; 0; 1; 10"})
