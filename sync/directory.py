@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django_tenants.utils import schema_context, tenant_context
 
-from tenants.models import Tenant, TenantType
+from tenants.models import HQ_SCHEMA, Tenant, TenantType
 
 
 @dataclass(frozen=True)
@@ -119,17 +119,13 @@ def phone_key(phone: str) -> str:
 
 
 def hq_schema() -> str:
-    return _members(type=TenantType.HQ)[0].schema_name
+    """HQ's schema: fixed by provisioning, so no registry query (the roster handler asks once
+    per member)."""
+    return HQ_SCHEMA
 
 
 def _in_hq() -> bool:
-    """Whether the current schema is HQ's. HQ's roster handler asks once per member: the
-    tenant row already in the connection answers without the registry query ``hq_schema``
-    costs (a quarter of the handler's time in bench/federation.py)."""
-    tenant_type = getattr(connection.tenant, "type", None)
-    if tenant_type is not None:
-        return tenant_type == TenantType.HQ
-    return connection.schema_name == hq_schema()  # schema_context(): no tenant row at hand
+    return connection.schema_name == HQ_SCHEMA
 
 
 def record_member(*, card_number: str, version: int, **fields) -> bool:

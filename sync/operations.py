@@ -18,7 +18,7 @@ from sync.inbox import retry_failed
 from sync.models import InboxMessage, InboxStatus, OutboxMessage, OutboxStatus
 from sync.outbox import queue_relay
 from sync.relay import relay_outbox
-from sync.selectors import AT_HQ, IN_PROVINCE, hq_schema
+from sync.selectors import AT_HQ, IN_PROVINCE
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def _make_due(destination: str) -> None:
 def retry_failed_now(province: str) -> Outcome:
     """Apply every failed message of the link again now, both sides, ignoring backoff;
     pending deliveries of the link become due now too."""
-    hq = hq_schema()
+    hq = directory.hq_schema()
     applied = failed = 0
     # (inbox owner, messages from, outbox destination)
     sides = ((directory.tenant_for(hq), province, province), (_province(province), hq, hq))
@@ -75,7 +75,7 @@ def retry_failed_now(province: str) -> Outcome:
 def relay_now(province: str) -> Outcome:
     """Deliver one batch each way at once (backoff ignored) and queue the rest."""
     tenant = _province(province)
-    hq = hq_schema()
+    hq = directory.hq_schema()
     delivered = failed = 0
     for schema_tenant, destination in ((tenant, hq), (directory.tenant_for(hq), province)):
         with tenant_context(schema_tenant):
@@ -91,9 +91,9 @@ def relay_now(province: str) -> Outcome:
 
 def _inbox_of(province: str, side: str):
     if side == AT_HQ:
-        return directory.tenant_for(hq_schema()), province
+        return directory.tenant_for(directory.hq_schema()), province
     if side == IN_PROVINCE:
-        return _province(province), hq_schema()
+        return _province(province), directory.hq_schema()
     raise Conflict(_("Unknown side of the link: %(side)s.") % {"side": side})
 
 

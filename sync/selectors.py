@@ -9,7 +9,6 @@ from django_tenants.utils import tenant_context
 
 from sync import directory
 from sync.models import InboxMessage, InboxStatus
-from tenants.models import TenantType
 
 
 @dataclass(frozen=True)
@@ -78,11 +77,6 @@ class ProvinceSyncHealth:
         return max(int((self.now - self.last_applied_at).total_seconds()), 0)
 
 
-def hq_schema() -> str:
-    """HQ's schema name, from the directory (there is one HQ tenant)."""
-    return next(m.schema_name for m in directory.members() if m.type == TenantType.HQ)
-
-
 # One statement for every province: the subqueries use the partial indexes on pending
 # outbox rows and failed inbox rows and the (source, status, applied_at) index, so the
 # console stays cheap however long the delivered history grows.
@@ -107,7 +101,7 @@ SELECT
 
 def province_sync_health(schema_names: list[str] | None = None) -> list[ProvinceSyncHealth]:
     """Every active province's link health (or only ``schema_names``), in directory order."""
-    hq = hq_schema()
+    hq = directory.hq_schema()
     wanted = [
         m
         for m in directory.provinces()
@@ -167,7 +161,7 @@ class FailedMessage:
 
 def failed_messages(province: str, limit: int = 200) -> list[FailedMessage]:
     """The failed messages of ``province``'s link, both sides, oldest first per side."""
-    hq = hq_schema()
+    hq = directory.hq_schema()
     result = []
     for side, schema, source in ((AT_HQ, hq, province), (IN_PROVINCE, province, hq)):
         with tenant_context(directory.tenant_for(schema)):

@@ -15,6 +15,10 @@ class TenantType(models.TextChoices):
     PROVINCE = "province", "Province"
 
 
+# The one HQ tenant's schema (``provisioning.ensure_hq`` creates it under this name).
+HQ_SCHEMA = "hq"
+
+
 class Tenant(TenantMixin):
     """One schema of the federation: the public registry, HQ, a province, or a template."""
 

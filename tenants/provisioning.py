@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 
-from tenants.models import Domain, Tenant, TenantType
+from tenants.models import HQ_SCHEMA, Domain, Tenant, TenantType
 from tenants.provinces import PROVINCES, Province
 
 
@@ -86,7 +86,7 @@ def ensure_template(tenant_type: str, verbosity: int = 0) -> ProvisionResult:
 
 def ensure_hq(base_domain: str) -> ProvisionResult:
     return _ensure_tenant(
-        "hq",
+        HQ_SCHEMA,
         domain=f"hq.{base_domain}",
         type=TenantType.HQ,
         name_zh="总部",

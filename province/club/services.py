@@ -34,7 +34,7 @@ from shared.masking import mask_mobile, mask_name
 from sync import directory
 
 CARD_NUMBER_SEQUENCE = "club_card_number_seq"
-HQ = "hq"
+HQ = directory.hq_schema()
 
 
 # --- rules from HQ -------------------------------------------------------------------------

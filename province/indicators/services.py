@@ -23,8 +23,9 @@ from province.indicators.models import (
     ReceivedDefinition,
 )
 from province.indicators.selectors import TARGET, TOTAL, Row, compute_month, ratio
+from sync import directory
 
-HQ = "hq"
+HQ = directory.hq_schema()
 # How months add up inside a target's period when no definitions were received yet.
 STOCK_INDICATORS = {
     "KC_COUNT",

@@ -35,7 +35,7 @@ from province.national.models import NationalHold, NationalItem, VisitingRedempt
 from shared.errors import Conflict
 from sync import directory
 
-HQ = "hq"
+HQ = directory.hq_schema()
 Status = VisitingRedemptionStatus
 
 

@@ -19,6 +19,7 @@ from shared.accounts.roles import roles_for
 from shared.accounts.services import set_roles
 from shared.errors import Conflict
 from shared.scoping import sees_everything
+from sync import directory
 
 # Roles only someone who sees the whole province may hand out.
 PRIVILEGED_ROLES = {"province_admin", "read_only"}
@@ -33,7 +34,7 @@ def publish_org_summary() -> None:
             "staff_count": Staff.objects.filter(is_active=True).count(),
             "org_unit_count": OrgUnit.objects.filter(is_active=True).count(),
         },
-        to="hq",
+        to=directory.hq_schema(),
     )
 
 
