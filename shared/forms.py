@@ -45,6 +45,9 @@ def apply_service(form, call):
     try:
         return call()
     except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):  # a plain message: form-wide
+            form.add_error(None, exc.messages)
+            return None
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
     except Conflict as exc:

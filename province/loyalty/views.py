@@ -24,6 +24,7 @@ from province.loyalty.selectors import (
 )
 from shared.errors import Conflict
 from shared.exports import csv_download
+from shared.forms import apply_service
 
 MAX_DAYS = 366
 ADJUSTMENTS_SHOWN = 200
@@ -35,18 +36,6 @@ def _report(request, exc) -> None:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.error(request, str(exc.message))
-
-
-def _add_service_errors(form, exc) -> None:
-    """Show a service's refusal on the form: field errors at their fields (R2.4.7)."""
-    if isinstance(exc, Conflict):
-        form.add_error(None, str(exc.message))
-        return
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- one customer's points (R2.4.1, R2.4.7, R6.5.2) --------------------------------------
@@ -71,16 +60,16 @@ def customer_points(request, pk):
             raise PermissionDenied
         form = AdjustmentForm(request.POST)
         if form.is_valid():
-            try:
-                adjustment = services.request_adjustment(
+            adjustment = apply_service(
+                form,
+                lambda: services.request_adjustment(
                     customer,
                     form.cleaned_data["points"],
                     actor=request.user,
                     reason=form.cleaned_data["reason"],
-                )
-            except (ValidationError, Conflict) as exc:
-                _add_service_errors(form, exc)
-            else:
+                ),
+            )
+            if adjustment is not None:
                 if adjustment.status == AdjustmentStatus.PENDING:
                     messages.info(
                         request, _("The adjustment is above the threshold and awaits approval.")
