@@ -128,21 +128,16 @@ def _in_hq() -> bool:
     return connection.schema_name == HQ_SCHEMA
 
 
-def record_member(*, card_number: str, version: int, **fields) -> bool:
-    """Store the directory row of ``card_number`` (HQ's roster handler calls this in HQ's
-    schema); a row already at a newer version wins. Returns whether the row changed."""
+def record_members(rows: list[dict]) -> int:
+    """Store the directory rows of many members at once (HQ's roster handler calls this in
+    HQ's schema): each row has the ``MemberDirectoryEntry`` fields with ``card_number`` and
+    ``version``; a row already at a newer version wins. Returns how many rows changed."""
+    from sync.bulk import upsert_newer
     from sync.models import MemberDirectoryEntry
 
     if not _in_hq():
         raise RuntimeError("The member directory is kept at HQ only")
-    entry = MemberDirectoryEntry.objects.select_for_update().filter(card_number=card_number)
-    current = entry.first()
-    if current is not None and current.version >= version:
-        return False
-    MemberDirectoryEntry.objects.update_or_create(
-        card_number=card_number, defaults={**fields, "version": version}
-    )
-    return True
+    return upsert_newer(MemberDirectoryEntry, rows, unique="card_number", now=["updated_at"])
 
 
 def find_member(*, card_number: str = "", phone: str = "") -> DirectoryEntry | None:

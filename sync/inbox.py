@@ -6,6 +6,7 @@ a message is applied exactly once however often it is delivered.
 
 import logging
 import traceback
+import uuid
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -13,7 +14,7 @@ from django.utils import timezone
 from sync.backoff import next_attempt_after
 from sync.envelope import Envelope
 from sync.models import AppliedVersion, InboxMessage, InboxStatus
-from sync.registry import FAILURE_HANDLERS, HANDLERS, get_topic, validate_payload
+from sync.registry import BATCH_HANDLERS, FAILURE_HANDLERS, HANDLERS, get_topic, validate_payload
 
 log = logging.getLogger(__name__)
 
@@ -28,30 +29,130 @@ RETURNING id
 
 
 def receive(envelopes: list[Envelope]) -> int:
-    """Store and apply new messages; return how many were new (duplicates are skipped)."""
+    """Store and apply new messages in order; return how many were new (duplicates are
+    skipped). Consecutive messages of one source and a topic with a batch handler are
+    applied together (``_receive_run``); the others one at a time."""
     new = 0
     with transaction.atomic():
-        for envelope in envelopes:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    _INSERT,
-                    [
-                        envelope.message_id,
-                        envelope.source,
-                        envelope.topic,
-                        envelope.key,
-                        envelope.version,
-                        envelope.schema_version,
-                        _json(envelope.payload),
-                        InboxStatus.FAILED,
-                    ],
-                )
-                row = cursor.fetchone()
-            if row is None:
-                continue  # seen before: at-least-once delivery, exactly-once effect
-            new += 1
-            apply_message(InboxMessage.objects.get(pk=row[0]))
+        for run in _runs(envelopes):
+            if len(run) > 1 and run[0].topic in BATCH_HANDLERS:
+                new += _receive_run(run)
+            else:
+                new += sum(_receive_one(envelope) for envelope in run)
     return new
+
+
+def _runs(envelopes: list[Envelope]) -> list[list[Envelope]]:
+    """Split into maximal runs of one (source, topic), keeping the order: a run is applied
+    set-based, and messages of other topics keep their place around it."""
+    runs: list[list[Envelope]] = []
+    for envelope in envelopes:
+        if runs and (runs[-1][0].source, runs[-1][0].topic) == (envelope.source, envelope.topic):
+            runs[-1].append(envelope)
+        else:
+            runs.append([envelope])
+    return runs
+
+
+def _receive_one(envelope: Envelope) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT, [*_row_of(envelope), InboxStatus.FAILED])
+        row = cursor.fetchone()
+    if row is None:
+        return 0  # seen before: at-least-once delivery, exactly-once effect
+    apply_message(InboxMessage.objects.get(pk=row[0]))
+    return 1
+
+
+_INSERT_APPLIED = """
+INSERT INTO sync_inboxmessage
+    (message_id, source, topic, key, version, schema_version, payload, status, attempts,
+     last_error, received_at, applied_at)
+VALUES %s
+ON CONFLICT (message_id) DO NOTHING
+RETURNING message_id
+"""
+
+# The version gate of a whole run: advance each key's applied version where the run's is
+# newer, and return the keys advanced (the rest are stale). Conflicting rows are locked
+# whether or not they are updated, so a racing delivery of the same key waits for us.
+_ADVANCE_VERSIONS = """
+INSERT INTO sync_appliedversion (source, topic, key, version, applied_at)
+SELECT %s, %s, key, version, now()
+FROM unnest(%s::varchar[], %s::bigint[]) AS run(key, version)
+ON CONFLICT (source, topic, key) DO UPDATE
+    SET version = EXCLUDED.version, applied_at = EXCLUDED.applied_at
+    WHERE sync_appliedversion.version < EXCLUDED.version
+RETURNING key
+"""
+
+
+def _receive_run(run: list[Envelope]) -> int:
+    """Store and apply a run of one source and topic with a few statements: insert the
+    new messages (as applied), advance the version of their keys, hand the newest message
+    of each advanced key to the topic's batch handler, mark the others stale. All in a
+    savepoint; if anything raises, the run is applied one message at a time instead, so
+    each message gets its own outcome and a bad one fails alone."""
+    from psycopg2.extras import execute_values
+
+    source, topic = run[0].source, run[0].topic
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            now = timezone.now()
+            rows = [(*_row_of(e), InboxStatus.APPLIED, 1, "", now, now) for e in run]
+            template = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            fresh_ids = {
+                str(row[0])
+                for row in execute_values(
+                    cursor,
+                    _INSERT_APPLIED,
+                    rows,
+                    template=template,
+                    page_size=len(rows),
+                    fetch=True,
+                )
+            }
+            fresh = [e for e in run if str(uuid.UUID(e.message_id)) in fresh_ids]
+            newest: dict[str, Envelope] = {}
+            for envelope in fresh:
+                if envelope.key not in newest or envelope.version > newest[envelope.key].version:
+                    newest[envelope.key] = envelope
+            keys = sorted(newest)  # lock in key order: no deadlock with another run
+            cursor.execute(
+                _ADVANCE_VERSIONS,
+                [source, topic, keys, [newest[key].version for key in keys]],
+            )
+            advanced = {row[0] for row in cursor.fetchall()}
+            to_apply = [newest[key] for key in keys if key in advanced]
+            spec = get_topic(topic)
+            for envelope in to_apply:
+                validate_payload(spec, envelope.payload)
+            if to_apply:
+                BATCH_HANDLERS[topic](to_apply)
+            applied = {e.message_id for e in to_apply}
+            stale = [e.message_id for e in fresh if e.message_id not in applied]
+            if stale:
+                InboxMessage.objects.filter(message_id__in=stale).update(
+                    status=InboxStatus.STALE, applied_at=None
+                )
+            return len(fresh)
+    except Exception as exc:
+        log.info(
+            "Batch of %d %s messages failed (%s); applying them one by one", len(run), topic, exc
+        )
+        return sum(_receive_one(envelope) for envelope in run)
+
+
+def _row_of(envelope: Envelope) -> list:
+    return [
+        envelope.message_id,
+        envelope.source,
+        envelope.topic,
+        envelope.key,
+        envelope.version,
+        envelope.schema_version,
+        _json(envelope.payload),
+    ]
 
 
 def _json(payload: dict):
@@ -70,12 +171,9 @@ def apply_message(message: InboxMessage) -> InboxMessage:
             if applied.version >= message.version:
                 message.status = InboxStatus.STALE
             else:
-                handler = HANDLERS.get(message.topic)
-                if handler is None:
-                    raise LookupError(f"No handler for topic {message.topic!r} here")
                 # Validated again on arrival: the sender may run an older payload schema.
                 validate_payload(get_topic(message.topic), message.payload)
-                handler(_envelope_of(message))
+                _handle(_envelope_of(message))
                 applied.version = message.version
                 applied.save(update_fields=["version", "applied_at"])
                 message.status = InboxStatus.APPLIED
@@ -90,6 +188,16 @@ def apply_message(message: InboxMessage) -> InboxMessage:
         _after_failure(message, exc)
     message.save()
     return message
+
+
+def _handle(envelope: Envelope) -> None:
+    handler = HANDLERS.get(envelope.topic)
+    if handler is not None:
+        handler(envelope)
+    elif envelope.topic in BATCH_HANDLERS:
+        BATCH_HANDLERS[envelope.topic]([envelope])
+    else:
+        raise LookupError(f"No handler for topic {envelope.topic!r} here")
 
 
 def _after_failure(message: InboxMessage, exc: Exception) -> None:

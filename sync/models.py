@@ -174,7 +174,7 @@ class MemberDirectoryEntry(models.Model):
     R6.5.3).
 
     The table exists in every schema (the sync app is everywhere) but only HQ's copy is
-    filled, by HQ's roster handler through ``sync.directory.record_member``; provinces read
+    filled, by HQ's roster handler through ``sync.directory.record_members``; provinces read
     it only through ``sync.directory.find_member``, the one place allowed to cross into
     HQ's schema. It holds no raw personal data: the phone is a keyed hash (HMAC).
     """

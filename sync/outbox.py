@@ -24,6 +24,27 @@ def publish(topic: str, key: str, payload: dict, *, to: str) -> OutboxMessage:
     return message
 
 
+def publish_many(topic: str, messages, *, to: str) -> int:
+    """Validate and insert ``(key, payload)`` pairs of one topic in one statement; ids (and
+    so versions) follow the given order."""
+    spec = get_topic(topic)
+    rows = [
+        OutboxMessage(
+            topic=topic,
+            key=key,
+            destination=to,
+            schema_version=spec.version,
+            payload=validate_payload(spec, payload),
+        )
+        for key, payload in messages
+    ]
+    if not rows:
+        return 0
+    OutboxMessage.objects.bulk_create(rows, batch_size=2000)
+    _relay_on_commit(connection.schema_name)
+    return len(rows)
+
+
 def _relay_on_commit(schema_name: str) -> None:
     """Queue one relay per schema and transaction, however many messages it publishes (a
     resync chunk or a snapshot batch publishes hundreds): relay tasks drain the whole outbox

@@ -24,6 +24,8 @@ class Topic:
 
 TOPICS: dict[str, Topic] = {}
 HANDLERS: dict[str, Callable] = {}
+# Set-based handlers: ``func(envelopes)`` applies many messages of one topic at once.
+BATCH_HANDLERS: dict[str, Callable] = {}
 FAILURE_HANDLERS: dict[str, Callable] = {}
 
 
@@ -43,11 +45,28 @@ def get_topic(name: str) -> Topic:
 def handler(topic: str):
     """Register the decorated function as the handler of ``topic`` (one per topic)."""
 
+    return _register(HANDLERS, topic)
+
+
+def batch_handler(topic: str):
+    """Register the decorated function as the set-based handler of ``topic``.
+
+    It is called with a list of envelopes of that topic, at most one per key, each newer
+    than anything applied for its key, and must apply them all or raise. The inbox gives it
+    a whole delivery at once (DESIGN.md §4: a relay batch is applied in a few statements
+    instead of a dozen per message); when it raises, the inbox applies the messages one by
+    one (each a list of one), so a bad message fails alone, with its own error.
+    """
+    return _register(BATCH_HANDLERS, topic)
+
+
+def _register(registry: dict, topic: str):
     def decorate(func: Callable) -> Callable:
-        existing = HANDLERS.get(topic)
-        if existing is not None and existing is not func:
-            raise ValueError(f"Topic {topic!r} already has a handler: {existing!r}")
-        HANDLERS[topic] = func
+        for kind in (HANDLERS, BATCH_HANDLERS):
+            existing = kind.get(topic)
+            if existing is not None and existing is not func:
+                raise ValueError(f"Topic {topic!r} already has a handler: {existing!r}")
+        registry[topic] = func
         return func
 
     return decorate
@@ -102,6 +121,16 @@ def register_snapshot(
 
 
 def validate_payload(topic: Topic, payload: dict) -> dict:
+    """The payload as ``topic``'s serializer validates it (raises its ValidationError).
+
+    Payloads the fast checks of ``sync.payloads`` accept skip DRF (a full snapshot
+    validates tens of thousands of them); anything else, errors included, goes through the
+    serializer, so results and messages are DRF's."""
+    from sync.payloads import fast_validate
+
+    validated = fast_validate(topic.payload, payload)
+    if validated is not None:
+        return validated
     serializer = topic.payload(data=payload)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)

@@ -4,9 +4,9 @@ import sync
 from hq.club import services
 
 
-@sync.handler("club.member")
-def apply_club_member(message) -> None:
-    services.apply_member(message.source, message.version, message.payload)
+@sync.batch_handler("club.member")
+def apply_club_members(messages) -> None:
+    services.apply_members(messages)
 
 
 @sync.handler("club.usage")

@@ -162,33 +162,32 @@ def latest_version() -> ClubRulesVersion | None:
 # --- roster and usage (from the provinces) -------------------------------------------------
 
 
-def apply_member(source: str, version: int, payload: dict) -> None:
-    """Keep the roster row and HQ's directory entry of one member (topic ``club.member``).
+def apply_members(messages) -> None:
+    """Keep the roster rows and HQ's directory entries of members (topic ``club.member``),
+    set-based: one upsert per table for a whole delivery.
 
     The sync core already skips stale versions per key; the roster keeps the version too
     because a member could move home province (another source) in the future."""
-    if payload["home_province"] != source:
-        raise ValueError(f"{source} sent a member of {payload['home_province']}")
-    fields = {
-        "home_province": source,
-        "tier": payload["tier"],
-        "status": payload["status"],
-        "level": payload["level"],
-        "name_masked": payload["name_masked"],
-        "phone_masked": payload["phone_masked"],
-        "since": payload["since"],
-    }
-    member = ClubMember.objects.filter(card_number=payload["card_number"]).first()
-    if member is None or member.version < version:
-        ClubMember.objects.update_or_create(
-            card_number=payload["card_number"], defaults={**fields, "version": version}
-        )
-    directory.record_member(
-        card_number=payload["card_number"],
-        version=version,
-        phone_key=payload["phone_key"],
-        **fields,
-    )
+    roster, entries = [], []
+    for message in messages:
+        payload = message.payload
+        if payload["home_province"] != message.source:
+            raise ValueError(f"{message.source} sent a member of {payload['home_province']}")
+        row = {
+            "card_number": payload["card_number"],
+            "home_province": message.source,
+            "tier": payload["tier"],
+            "status": payload["status"],
+            "level": payload["level"],
+            "name_masked": payload["name_masked"],
+            "phone_masked": payload["phone_masked"],
+            "since": payload["since"],
+            "version": message.version,
+        }
+        roster.append(row)
+        entries.append({**row, "phone_key": payload["phone_key"]})
+    sync.upsert_newer(ClubMember, roster, unique="card_number", now=["synced_at"])
+    directory.record_members(entries)
 
 
 def apply_usage(source: str, version: int, payload: dict) -> None:

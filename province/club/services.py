@@ -69,24 +69,33 @@ def _next_card_number() -> str:
     return f"{code}{value:08d}"
 
 
+def _member_message(card_number, tier, status, since, name, phone, level) -> tuple[str, dict]:
+    """The ``club.member`` key and payload of one roster row (no raw personal data)."""
+    return card_number, {
+        "card_number": card_number,
+        "home_province": connection.schema_name,
+        "tier": tier,
+        "status": status,
+        "name_masked": mask_name(name) or "",
+        "phone_masked": mask_mobile(phone) or "",
+        "phone_key": directory.phone_key(phone),
+        "level": level,
+        "since": since.isoformat(),
+    }
+
+
 def publish_member(membership: ClubMembership) -> None:
     customer = membership.customer
-    sync.publish(
-        "club.member",
-        key=membership.card_number,
-        payload={
-            "card_number": membership.card_number,
-            "home_province": connection.schema_name,
-            "tier": membership.tier,
-            "status": membership.status,
-            "name_masked": mask_name(customer.name) or "",
-            "phone_masked": mask_mobile(customer.phone) or "",
-            "phone_key": directory.phone_key(customer.phone),
-            "level": customer.level,
-            "since": membership.since.isoformat(),
-        },
-        to=HQ,
+    key, payload = _member_message(
+        membership.card_number,
+        membership.tier,
+        membership.status,
+        membership.since,
+        customer.name,
+        customer.phone,
+        customer.level,
     )
+    sync.publish("club.member", key, payload, to=HQ)
 
 
 @transaction.atomic
@@ -187,12 +196,20 @@ def member_keys() -> list[str]:
 def publish_members(card_numbers) -> int:
     """Publish the current roster rows of ``card_numbers`` to HQ (in the caller's
     transaction); HQ upserts them, so re-publishing is always safe. Returns how many."""
-    published = 0
-    queryset = ClubMembership.objects.filter(card_number__in=list(card_numbers))
-    for membership in queryset.select_related("customer").order_by("card_number"):
-        publish_member(membership)
-        published += 1
-    return published
+    rows = (
+        ClubMembership.objects.filter(card_number__in=list(card_numbers))
+        .order_by("card_number")
+        .values_list(
+            "card_number",
+            "tier",
+            "status",
+            "since",
+            "customer__name",
+            "customer__phone",
+            "customer__level",
+        )
+    )
+    return sync.publish_many("club.member", [_member_message(*row) for row in rows], to=HQ)
 
 
 TRANSITIONS = {

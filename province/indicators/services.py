@@ -176,13 +176,18 @@ def compute_indicators(month: date, *, actor=None) -> list[IndicatorValue]:
         )
         for c in completions
     )
+    _publish_month(month, version, now, values, completions)
+    return values
+
+
+def _publish_month(month: date, version: int, computed_at, values, completions) -> None:
     sync.publish(
         "indicators.snapshot",
         f"{month:%Y-%m}",
         {
             "period": f"{month:%Y-%m}",
             "definitions_version": version,
-            "computed_at": now.isoformat(),
+            "computed_at": computed_at.isoformat(),
             "rows": [
                 {
                     "indicator": v.indicator,
@@ -203,4 +208,27 @@ def compute_indicators(month: date, *, actor=None) -> list[IndicatorValue]:
         },
         to=HQ,
     )
-    return values
+
+
+def computed_months() -> list[str]:
+    """Every month computed here ("YYYY-MM", oldest first): the ``indicators.snapshot``
+    snapshot keys."""
+    months = IndicatorValue.objects.order_by("period").values_list("period", flat=True)
+    return [f"{month:%Y-%m}" for month in months.distinct()]
+
+
+def publish_months(keys) -> int:
+    """Re-publish stored months to HQ as they were computed (a full resync): no
+    recomputation, the values are the ones this province already reported or would have.
+    Target completions are worked out again from the stored totals, as computing does."""
+    published = 0
+    for key in keys:
+        month = parse_month(key)
+        values = list(IndicatorValue.objects.filter(period=month).order_by("id"))
+        if not values:
+            continue
+        version = max(v.definitions_version for v in values)
+        computed_at = max(v.computed_at for v in values)
+        _publish_month(month, version, computed_at, values, target_completions(month))
+        published += 1
+    return published

@@ -224,3 +224,26 @@ def test_a_split_that_does_not_add_up_is_refused_with_nothing_written_r4_2():
             national_value="700",
             assignments={"bj": "800", "sh": "600"},
         )
+
+
+def test_a_full_resync_republishes_the_stored_months_as_computed_a1():
+    """Issue 5 item 6: the ``indicators.snapshot`` snapshot publisher sends every stored
+    month again, as it was computed (no recomputation), and HQ rebuilds its facts."""
+    from sync.registry import SNAPSHOTS
+
+    with in_tenant("bj"):
+        beijing()
+    compute_and_relay("bj")
+    before = facts("bj")
+    with in_tenant("hq"):
+        IndicatorFact.objects.filter(province="bj").delete()  # HQ lost them
+    with in_tenant("bj"):
+        from province.customers.models import Customer
+
+        make_bill(make_account(Customer.objects.get(city="Tongzhou")), OCTOBER, 250)
+        snapshot = SNAPSHOTS["indicators.snapshot"]
+        assert snapshot.keys() == [f"{OCTOBER:%Y-%m}"]
+        snapshot.publish(snapshot.keys())
+        relay_all()
+    assert facts("bj") == before  # the month as computed, not with the new bill
+    assert facts("bj")[("KC_REVENUE", "", "")] == Decimal("1500")

@@ -51,6 +51,35 @@ def test_roster_reaches_hq_and_updates_replace(bj_member):
         assert ClubMember.objects.get(card_number=bj_member.card_number).status == "suspended"
 
 
+def test_roster_batch_keeps_newer_rows_and_refuses_another_provinces_member(bj_member):
+    """Set-based roster apply: an older row never overwrites a newer one (roster and
+    directory alike), and a province sending a member it is not home of fails alone."""
+    from hq.club.services import apply_members
+    from sync.envelope import Envelope
+
+    with in_tenant("hq"):
+        row = ClubMember.objects.get(card_number=bj_member.card_number)
+        payload = {
+            "card_number": row.card_number,
+            "home_province": "bj",
+            "tier": "gold",
+            "status": "ended",
+            "name_masked": "x",
+            "phone_masked": "",
+            "phone_key": "",
+            "level": "silver",
+            "since": "2020-01-01",
+        }
+        old = Envelope("m", "bj", "hq", "club.member", row.card_number, row.version - 1, 1, payload)
+        apply_members([old])
+        assert ClubMember.objects.get(pk=row.pk).status == "active"
+        entry = MemberDirectoryEntry.objects.get(card_number=row.card_number)
+        assert (entry.status, entry.version) == ("active", row.version)
+        foreign = Envelope("m", "sh", "hq", "club.member", "x", 10**9, 1, payload)
+        with pytest.raises(ValueError, match="sh sent a member of bj"):
+            apply_members([foreign])
+
+
 def test_directory_holds_no_raw_phone(bj_member):
     with in_tenant("hq"):
         entry = MemberDirectoryEntry.objects.get(card_number=bj_member.card_number)
@@ -62,7 +91,7 @@ def test_directory_is_filled_only_at_hq(bj_member):
     with in_tenant("bj"):
         assert not MemberDirectoryEntry.objects.exists()
         with pytest.raises(RuntimeError):
-            directory.record_member(card_number="x", version=1)
+            directory.record_members([{"card_number": "x", "version": 1}])
 
 
 def test_sh_finds_a_bj_member_by_card_and_by_phone(bj_member):
