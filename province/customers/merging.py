@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from province.customers.changes import ANY_FIELD, customers_changed
 from province.customers.choices import CustomerStatus, CustomerType
 from province.customers.models import Customer, CustomerMerge
 from shared.errors import Conflict
@@ -287,6 +288,9 @@ def merge_customers(
     duplicate.status = CustomerStatus.CHURNED
     _save_with_reason(duplicate, actor=actor, reason=history_reason)
     _save_with_reason(survivor, actor=actor, reason=history_reason)
+    # Rows changed hands (a club card now belongs to the survivor, with its phone and
+    # level): copies of them elsewhere follow in this transaction (changes.py).
+    customers_changed([survivor.pk, duplicate.pk], ANY_FIELD)
     return CustomerMerge.objects.create(
         survivor=survivor,
         duplicate=duplicate,
@@ -399,4 +403,5 @@ def revert_merge(merge: CustomerMerge, *, actor) -> CustomerMerge:
     merge.reverted_at = timezone.now()
     merge.reverted_by = actor
     merge.save(update_fields=["reverted_at", "reverted_by"])
+    customers_changed([survivor.pk, duplicate.pk], ANY_FIELD)
     return merge
