@@ -17,6 +17,8 @@ registers a ``MergeHandler`` (``register_merge_handler``, from its ``AppConfig.r
 generic move then leaves the handler's relations alone, and the handler moves them itself
 inside the merge's transaction, records what it moved in ``CustomerMerge.moved`` and puts
 it back on revert (or refuses the revert). This module never imports those apps.
+After a merge or revert, ``changes.customers_changed`` tells apps that keep copies of
+customer data elsewhere (the club roster at HQ) that rows changed hands.
 """
 
 from collections.abc import Callable
