@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from hq.club.choices import BenefitKind, MemberStatus, VisitStatus
 from shared.models import TimeStampedModel
 from shared.scoping import ScopedManager
+from shared.vocab.club import refusal_text
 from shared.vocab.customer_levels import NationalLevel
 
 
@@ -219,6 +220,15 @@ class VisitRouting(_HQOnly, models.Model):
         ordering = ["-id"]
         verbose_name = _("visiting member usage")
         verbose_name_plural = _("visiting member usage")
+        # The routed-visits page filters by month of use, then serving or home province.
+        indexes = [
+            models.Index(fields=["used_on", "serving_province"], name="hqclub_visit_serving"),
+            models.Index(fields=["home_province", "used_on"], name="hqclub_visit_home"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.card_number} {self.serving_province}→{self.home_province} ({self.status})"
+
+    @property
+    def reason_text(self) -> str:
+        return refusal_text(self.reason) if self.reason else ""

@@ -1,12 +1,15 @@
-"""Read queries of HQ's club pages: the roster with filters and the usage statistics per
-province, tier, benefit and month (R11.1), each one aggregate query."""
+"""Read queries of HQ's club pages: the roster with filters, the usage statistics per
+province, tier, benefit and month, and the routed visits with their figures per serving →
+home pair and per month (R11.1, R6.5.3), each one aggregate query."""
 
 from datetime import date
 
 from django.db.models import Count, QuerySet, Sum
-from django.db.models.functions import ExtractMonth
+from django.db.models.functions import ExtractMonth, TruncMonth
+from django.utils import timezone
 
-from hq.club.models import ClubMember, ClubTier, ClubUsage
+from hq.club.choices import VisitStatus
+from hq.club.models import ClubMember, ClubTier, ClubUsage, VisitRouting
 from sync import directory
 
 
@@ -91,4 +94,109 @@ def usage_statistics(user, year: int) -> dict:
         "by_month": [monthly.get(m, 0) for m in range(1, 13)],
         "total_members": sum(members.values()),
         "total_used": sum(used_by_province.values()),
+    }
+
+
+# --- routed visits (R6.5.3) --------------------------------------------------------------
+
+TREND_MONTHS = 12
+
+
+def _add_months(month: date, months: int) -> date:
+    index = month.year * 12 + month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def routed_visits(
+    user,
+    *,
+    month: date | None = None,
+    serving: str = "",
+    home: str = "",
+    status: str = "",
+) -> QuerySet:
+    """Visiting-member usage HQ routed, newest first; ``month`` is the month of use."""
+    rows = _visits_by_province(user, serving=serving, home=home, status=status)
+    if month is not None:
+        month = month.replace(day=1)
+        rows = rows.filter(used_on__gte=month, used_on__lt=_add_months(month, 1))
+    return rows.order_by("-used_on", "-id")
+
+
+def _visits_by_province(user, *, serving: str, home: str, status: str) -> QuerySet:
+    rows = VisitRouting.objects.visible_to(user)
+    if serving:
+        rows = rows.filter(serving_province=serving)
+    if home:
+        rows = rows.filter(home_province=home)
+    if status:
+        rows = rows.filter(status=status)
+    return rows
+
+
+def visit_figures(
+    user,
+    *,
+    month: date | None = None,
+    serving: str = "",
+    home: str = "",
+    status: str = "",
+    today: date | None = None,
+) -> dict:
+    """What the routed-visits page charts and exports.
+
+    - ``pairs``: per serving → home province, visits by status and quantity, busiest first
+      (the filters as the list applies them);
+    - ``months``: visits and quantity per month over the ``TREND_MONTHS`` months ending with
+      the chosen month (or this month), the other filters applied: a trend, not one bar.
+    """
+    names = province_names()
+    rows = routed_visits(user, month=month, serving=serving, home=home, status=status)
+    pairs: dict[tuple[str, str], dict] = {}
+    for row in (
+        rows.values("serving_province", "home_province", "status")
+        .annotate(n=Count("id"), q=Sum("quantity"))
+        .order_by()
+    ):
+        key = (row["serving_province"], row["home_province"])
+        pair = pairs.setdefault(
+            key,
+            {
+                "serving": key[0],
+                "home": key[1],
+                "serving_name": names.get(key[0], key[0]),
+                "home_name": names.get(key[1], key[1]),
+                **dict.fromkeys(VisitStatus.values, 0),
+                "visits": 0,
+                "quantity": 0,
+            },
+        )
+        pair[row["status"]] = row["n"]
+        pair["visits"] += row["n"]
+        pair["quantity"] += row["q"] or 0
+    last = (month or today or timezone.localdate()).replace(day=1)
+    first = _add_months(last, 1 - TREND_MONTHS)
+    per_month = {
+        row["m"]: row
+        for row in _visits_by_province(user, serving=serving, home=home, status=status)
+        .filter(used_on__gte=first, used_on__lt=_add_months(last, 1))
+        .annotate(m=TruncMonth("used_on"))
+        .values("m")
+        .annotate(n=Count("id"), q=Sum("quantity"))
+        .order_by()
+    }
+    months = []
+    for i in range(TREND_MONTHS):
+        current = _add_months(first, i)
+        row = per_month.get(current, {})
+        months.append(
+            {"month": f"{current:%Y-%m}", "visits": row.get("n", 0), "quantity": row.get("q") or 0}
+        )
+    ordered = sorted(pairs.values(), key=lambda p: (-p["visits"], p["serving"], p["home"]))
+    return {
+        "pairs": ordered,
+        "months": months,
+        "visits": sum(p["visits"] for p in ordered),
+        "quantity": sum(p["quantity"] for p in ordered),
+        "by_status": {value: sum(p[value] for p in ordered) for value in VisitStatus.values},
     }

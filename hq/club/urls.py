@@ -16,4 +16,5 @@ urlpatterns = [
     path("publish/", views.publish, name="publish"),
     path("roster/", views.roster, name="roster"),
     path("statistics/", views.statistics, name="statistics"),
+    path("visits/", views.visits, name="visits"),
 ]

@@ -1,6 +1,7 @@
 """HQ's club pages (R11.1): the definition (tiers, benefits, entry rules) with its published
-versions and the publish button, the national roster, and the usage statistics with
-charts and an Excel export. Writes go through ``hq.club.services``."""
+versions and the publish button, the national roster, the usage statistics with charts
+and an Excel export, and the visits HQ routed between serving and home provinces (R6.5.3).
+Writes go through ``hq.club.services``."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -11,14 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hq.club import selectors, services
-from hq.club.choices import MemberStatus
-from hq.club.exports import statistics_download
-from hq.club.forms import BenefitForm, EntryRulesForm, TierForm
+from hq.club.choices import MemberStatus, VisitStatus
+from hq.club.exports import statistics_download, visits_download
+from hq.club.forms import BenefitForm, EntryRulesForm, TierForm, VisitFilterForm
 from hq.club.models import ClubBenefit, ClubRulesVersion, ClubTier
 from shared.errors import Conflict
 from shared.forms import apply_service
 
 ROSTER_SHOWN = 200
+VISITS_SHOWN = 200
 
 
 @login_required
@@ -128,3 +130,58 @@ def statistics(request):
     if fmt in {"xlsx", "csv"}:
         return statistics_download(figures, fmt)
     return render(request, "club/statistics.html", {"figures": figures, "year": year})
+
+
+@login_required
+@permission_required("hqclub.view_visitrouting", raise_exception=True)
+def visits(request):
+    """Visiting-member usage routed through HQ (R6.5.3, R11.1 "members are served in every
+    province"): filtered by month of use, serving and home province and status, charted per
+    serving → home pair and per month, exported with ``?format=xlsx`` or ``csv`` (every
+    matching row; the page shows the newest ``VISITS_SHOWN``)."""
+    names = selectors.province_names()
+    form = VisitFilterForm(request.GET, provinces=names)
+    if not form.is_valid():
+        return render(request, "club/visits.html", {"form": form}, status=400)
+    filters = form.filters()
+    rows = selectors.routed_visits(request.user, **filters)
+    figures = selectors.visit_figures(request.user, **filters)
+    fmt = request.GET.get("format", "")
+    if fmt in {"xlsx", "csv"}:
+        return visits_download(rows.iterator(), figures, names, fmt, filters["month"])
+    query = request.GET.copy()
+    query.pop("format", None)
+    shown = list(rows[:VISITS_SHOWN])
+    for visit in shown:
+        visit.serving_name = names.get(visit.serving_province, visit.serving_province)
+        visit.home_name = names.get(visit.home_province, visit.home_province)
+    context = {
+        "form": form,
+        "visits": shown,
+        "shown": VISITS_SHOWN,
+        "figures": figures,
+        "names": names,
+        "query": query.urlencode(),
+        "chart": _visits_chart(figures),
+    }
+    return render(request, "club/visits.html", context)
+
+
+CHART_PAIRS = 20
+
+
+def _visits_chart(figures: dict) -> dict:
+    """ECharts data: the busiest serving → home pairs stacked by status, and the trend."""
+    pairs = figures["pairs"][:CHART_PAIRS]
+    return {
+        "pairs": [f"{p['serving_name']} → {p['home_name']}" for p in pairs],
+        "series": [
+            {"name": str(label), "data": [p[value] for p in pairs]}
+            for value, label in VisitStatus.choices
+        ],
+        "months": [m["month"] for m in figures["months"]],
+        "visits": [m["visits"] for m in figures["months"]],
+        "quantity": [m["quantity"] for m in figures["months"]],
+        "visits_label": _("Visits"),
+        "quantity_label": _("Quantity"),
+    }

@@ -1,6 +1,7 @@
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from shared.vocab.club import VISIT_REFUSAL_REASONS
 
 
 class MembershipStatus(models.TextChoices):
@@ -20,9 +21,4 @@ class VisitStatus(models.TextChoices):
 
 # Refusals of a visiting member's usage travel as codes (HQ and the home province may
 # speak another language than the serving desk); the serving side words them.
-REFUSAL_REASONS = {
-    "not_active": _("The card is not an active club membership."),
-    "wrong_home": _("The card belongs to another province."),
-    "allowance_exhausted": _("The member's yearly allowance of this benefit is used up."),
-    "unknown_benefit": _("The member's tier has no such benefit."),
-}
+REFUSAL_REASONS = VISIT_REFUSAL_REASONS

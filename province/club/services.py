@@ -1,7 +1,8 @@
 """The club's business operations in a province (R11.1, R6.5.3). One transaction each;
 every change HQ must know leaves as a sync message in the same transaction:
 
-- ``club.member`` (to HQ) on enrolment and every status change: the roster row, with the
+- ``club.member`` (to HQ) on enrolment, every status change and every change of a live
+  member's name, phone or level (``republish_members_of``): the roster row, with the
   name and phone masked and the phone as a keyed hash for the national directory;
 - ``club.usage`` (to HQ) after a usage: the member's month total of that benefit;
 - ``club.visit.request`` (to HQ, which forwards it to the home province) when a visiting
@@ -196,18 +197,33 @@ def member_keys() -> list[str]:
 def publish_members(card_numbers) -> int:
     """Publish the current roster rows of ``card_numbers`` to HQ (in the caller's
     transaction); HQ upserts them, so re-publishing is always safe. Returns how many."""
-    rows = (
-        ClubMembership.objects.filter(card_number__in=list(card_numbers))
-        .order_by("card_number")
-        .values_list(
-            "card_number",
-            "tier",
-            "status",
-            "since",
-            "customer__name",
-            "customer__phone",
-            "customer__level",
-        )
+    return _publish_rows(ClubMembership.objects.filter(card_number__in=list(card_numbers)))
+
+
+def republish_members_of(customer_ids: list[int]) -> int:
+    """Customers' name, phone or level changed, or a merge moved their cards (R11.1): send
+    HQ the roster row of each live (active or suspended) membership again, in the caller's
+    transaction, so HQ's roster and member directory (masked phone, phone key, level) follow.
+    Registered with ``province.customers.changes`` by ``ClubConfig.ready``.
+
+    An ended membership is left as it ended. A level that drops below the entry rules
+    keeps the membership and its tier (docs/club.md: the rules govern who may join);
+    HQ just learns the new level."""
+    return _publish_rows(
+        ClubMembership.objects.filter(customer_id__in=customer_ids, status__in=LIVE_STATUSES)
+    )
+
+
+def _publish_rows(queryset) -> int:
+    """Publish the roster rows of ``queryset``'s memberships with one outbox insert."""
+    rows = queryset.order_by("card_number").values_list(
+        "card_number",
+        "tier",
+        "status",
+        "since",
+        "customer__name",
+        "customer__phone",
+        "customer__level",
     )
     return sync.publish_many("club.member", [_member_message(*row) for row in rows], to=HQ)
 

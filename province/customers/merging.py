@@ -17,6 +17,8 @@ registers a ``MergeHandler`` (``register_merge_handler``, from its ``AppConfig.r
 generic move then leaves the handler's relations alone, and the handler moves them itself
 inside the merge's transaction, records what it moved in ``CustomerMerge.moved`` and puts
 it back on revert (or refuses the revert). This module never imports those apps.
+After a merge or revert, ``changes.customers_changed`` tells apps that keep copies of
+customer data elsewhere (the club roster at HQ) that rows changed hands.
 """
 
 from collections.abc import Callable
@@ -29,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from province.customers.changes import ANY_FIELD, customers_changed
 from province.customers.choices import CustomerStatus, CustomerType
 from province.customers.models import Customer, CustomerMerge
 from shared.errors import Conflict
@@ -287,6 +290,9 @@ def merge_customers(
     duplicate.status = CustomerStatus.CHURNED
     _save_with_reason(duplicate, actor=actor, reason=history_reason)
     _save_with_reason(survivor, actor=actor, reason=history_reason)
+    # Rows changed hands (a club card now belongs to the survivor, with its phone and
+    # level): copies of them elsewhere follow in this transaction (changes.py).
+    customers_changed([survivor.pk, duplicate.pk], ANY_FIELD)
     return CustomerMerge.objects.create(
         survivor=survivor,
         duplicate=duplicate,
@@ -399,4 +405,5 @@ def revert_merge(merge: CustomerMerge, *, actor) -> CustomerMerge:
     merge.reverted_at = timezone.now()
     merge.reverted_by = actor
     merge.save(update_fields=["reverted_at", "reverted_by"])
+    customers_changed([survivor.pk, duplicate.pk], ANY_FIELD)
     return merge

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from province.customers.changes import customers_changed
 from province.customers.choices import CertificateType, CustomerType
 from province.customers.models import BlacklistEntry, Contact, Customer
 from province.org.models import Staff
@@ -187,11 +188,14 @@ def update_customer(customer: Customer, *, actor=None, **changes) -> Customer:
         _check_manager(actor, changes["account_manager"])
         if changes["account_manager"] is not None:
             customer.org_unit = changes["account_manager"].org_unit
+    changed = {name for name, value in fields.items() if getattr(customer, name) != value}
     for name, value in fields.items():
         setattr(customer, name, value)
     customer.stamp(actor)
     customer.full_clean(validate_unique=False, validate_constraints=False)
     customer.save()
+    # Copies elsewhere follow in this transaction (the club roster at HQ: R11.1).
+    customers_changed([customer.pk], changed)
     return customer
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from province.customers.changes import customers_changed
 from province.customers.choices import CustomerLevel, CustomerStatus
 from province.customers.models import Customer
 from province.levels.choices import (
@@ -322,6 +323,8 @@ def _change_levels(
         default_user=actor,
         default_change_reason=history_reason,
     )
+    # Copies of the level elsewhere follow in this transaction (the club roster: R11.1).
+    customers_changed([customer.pk for customer, _level, _proposal in changes], {"level"})
     return LevelChange.objects.bulk_create(rows)
 
 
