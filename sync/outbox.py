@@ -2,10 +2,11 @@
 outbox), and a relay task is queued only once that transaction has committed."""
 
 import logging
+import uuid
 
 from django.db import connection, transaction
 
-from sync.models import OutboxMessage
+from sync.models import OutboxMessage, OutboxStatus
 from sync.registry import get_topic, validate_payload
 
 log = logging.getLogger(__name__)
@@ -24,23 +25,30 @@ def publish(topic: str, key: str, payload: dict, *, to: str) -> OutboxMessage:
     return message
 
 
+_INSERT_MANY = """
+INSERT INTO sync_outboxmessage
+    (message_id, topic, key, destination, schema_version, payload, status, attempts,
+     last_error, created_at, next_attempt_at)
+VALUES %s
+"""
+
+
 def publish_many(topic: str, messages, *, to: str) -> int:
     """Validate and insert ``(key, payload)`` pairs of one topic in one statement; ids (and
-    so versions) follow the given order."""
+    so versions) follow the given order. Raw SQL because building and preparing a model
+    instance per row costs more than the insert itself (a resync chunk has hundreds)."""
+    from psycopg2.extras import Json, execute_values
+
     spec = get_topic(topic)
     rows = [
-        OutboxMessage(
-            topic=topic,
-            key=key,
-            destination=to,
-            schema_version=spec.version,
-            payload=validate_payload(spec, payload),
-        )
+        (str(uuid.uuid4()), topic, key, to, spec.version, Json(validate_payload(spec, payload)))
         for key, payload in messages
     ]
     if not rows:
         return 0
-    OutboxMessage.objects.bulk_create(rows, batch_size=2000)
+    template = f"(%s, %s, %s, %s, %s, %s, '{OutboxStatus.PENDING}', 0, '', now(), now())"
+    with connection.cursor() as cursor:
+        execute_values(cursor, _INSERT_MANY, rows, template=template, page_size=len(rows))
     _relay_on_commit(connection.schema_name)
     return len(rows)
 

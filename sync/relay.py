@@ -40,6 +40,14 @@ def envelope_of(message: OutboxMessage, source: str) -> Envelope:
     )
 
 
+_ENVELOPE_FIELDS = ("id", "message_id", "destination", "topic", "key", "schema_version", "payload")
+
+
+def _envelope_of_row(row: tuple, source: str) -> Envelope:
+    pk, message_id, destination, topic, key, schema_version, payload = row[:7]
+    return Envelope(str(message_id), source, destination, topic, key, pk, schema_version, payload)
+
+
 def deliver(destination: str, envelopes: list[Envelope]) -> int:
     """Hand ``envelopes`` to ``destination``'s inbox; return how many were new there."""
     target = directory.tenant_for(destination)
@@ -66,35 +74,42 @@ def relay_outbox(batch_size: int | None = None) -> RelayResult:
             cursor.execute(RELAY_LOCK_SQL, [source])
             if not cursor.fetchone()[0]:
                 return result
+        # Plain rows, not model instances: a batch is hundreds of messages.
         batch = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
             .filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
-            .order_by("id")[: batch_size or settings.SYNC_BATCH_SIZE]
+            .order_by("id")
+            .values_list(*_ENVELOPE_FIELDS, "attempts")[: batch_size or settings.SYNC_BATCH_SIZE]
         )
-        by_destination: dict[str, list[OutboxMessage]] = {}
-        for message in batch:
-            by_destination.setdefault(message.destination, []).append(message)
-        for destination, messages in by_destination.items():
-            ids = [m.pk for m in messages]
+        by_destination: dict[str, list[tuple]] = {}
+        for row in batch:
+            by_destination.setdefault(row[2], []).append(row)
+        for destination, rows in by_destination.items():
+            ids = [row[0] for row in rows]
             try:
                 with transaction.atomic():
-                    deliver(destination, [envelope_of(m, source) for m in messages])
+                    deliver(destination, [_envelope_of_row(row, source) for row in rows])
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"[:4000]
-                result.failed += len(messages)
+                result.failed += len(rows)
                 result.errors.append(f"{destination}: {error}")
-                for message in messages:
-                    message.attempts += 1
-                    message.last_error = error
-                    message.next_attempt_at = next_attempt_after(message.attempts, now)
                 OutboxMessage.objects.bulk_update(
-                    messages, ["attempts", "last_error", "next_attempt_at"]
+                    [
+                        OutboxMessage(
+                            pk=row[0],
+                            attempts=row[-1] + 1,
+                            last_error=error,
+                            next_attempt_at=next_attempt_after(row[-1] + 1, now),
+                        )
+                        for row in rows
+                    ],
+                    ["attempts", "last_error", "next_attempt_at"],
                 )
             else:
                 OutboxMessage.objects.filter(pk__in=ids).update(
                     status=OutboxStatus.DELIVERED, delivered_at=timezone.now(), last_error=""
                 )
-                result.delivered += len(messages)
+                result.delivered += len(rows)
     return result
 
 
