@@ -61,6 +61,8 @@ class UnitTargetSerializer(serializers.ModelSerializer):
     target = serializers.SlugRelatedField(slug_field="code", read_only=True)
     org_unit_name = serializers.CharField(source="org_unit.name", read_only=True)
     parent_unit = serializers.IntegerField(source="org_unit.parent_id", read_only=True)
+    set_by = serializers.CharField(source="updated_by.username", read_only=True, default=None)
+    set_at = serializers.DateTimeField(source="updated_at", read_only=True)
 
     class Meta:
         model = UnitTarget
@@ -81,6 +83,6 @@ class UnitTargetViewSet(TenantReadOnlyViewSet):
     """Org units' shares of the province's targets (R4.2.2), within the units the user
     sees (R9.2). Filters: ``target`` (code), ``org_unit``, ``parent``."""
 
-    queryset = UnitTarget.objects.select_related("target", "org_unit")
+    queryset = UnitTarget.objects.select_related("target", "org_unit", "updated_by")
     serializer_class = UnitTargetSerializer
     filterset_class = UnitTargetFilterSet

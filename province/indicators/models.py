@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from province.org.models import OrgUnit
+from shared.models import TrackedModel
 from shared.scoping import ScopedManager
 
 VALUE = {"max_digits": 20, "decimal_places": 4}
@@ -138,12 +139,13 @@ class ProvinceTarget(_ProvinceWide, models.Model):
         return f"{self.code} {self.name}: {self.value}"
 
 
-class UnitTarget(models.Model):
+class UnitTarget(TrackedModel):
     """An org unit's share of the province's target (R4.2.2: decomposition down the tree).
 
     The province's share is split over the children of its root unit (the cities), a unit's
     share over its own children, and so on; for an additive indicator the children's shares
-    add up to their parent's (the province's value for the root's children).
+    add up to their parent's (the province's value for the root's children). Tracked: who
+    set each share, and every change, is in its history.
     """
 
     target = models.ForeignKey(
@@ -156,9 +158,6 @@ class UnitTarget(models.Model):
         OrgUnit, verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+"
     )
     value = models.DecimalField(_("assigned value"), **VALUE)
-    # Names, not user foreign keys (see IndicatorValue).
-    set_by = models.CharField(_("set by"), max_length=150, blank=True)
-    set_at = models.DateTimeField(_("set at"), auto_now=True)
 
     objects = ScopedManager()
 

@@ -207,7 +207,6 @@ def split_target(
     if errors:
         raise ValidationError(errors)
 
-    username = actor.get_username() if getattr(actor, "is_authenticated", False) else ""
     existing = {
         share.org_unit_id: share
         for share in UnitTarget.objects.select_for_update()
@@ -224,11 +223,13 @@ def split_target(
             cleared.append(unit)
         if value is None:
             if share is not None:
+                share.stamp(actor)  # the history says who removed it
                 share.delete()
             continue
         if share is None:
             share = UnitTarget(target=target, org_unit=unit)
-        share.value, share.set_by = value, username
+        share.value = value
+        share.stamp(actor)
         share.save()
         kept.append(share)
     for share in existing.values():  # shares of units no longer active under the parent
