@@ -404,3 +404,14 @@ def split_progress(
         completion = ratio(actual, share.value, 100) if share is not None else None
         rows.append(UnitProgress(unit, share, actual, completion))
     return rows, actuals is not None
+
+
+def latest_completion(target: ProvinceTarget) -> tuple[Decimal | None, date] | None:
+    """The province's newest computed completion of ``target`` and its month."""
+    return (
+        IndicatorValue.objects.filter(indicator="TARGET_COMPLETION", dimension=TARGET)
+        .filter(member=target.code)
+        .order_by("-period")
+        .values_list("value", "period")
+        .first()
+    )

@@ -3,7 +3,6 @@ dimension, a trend chart, its targets with completion, and the button that compu
 and publishes it to HQ. Province-wide figures: only roles that see the whole province."""
 
 from dateutil.relativedelta import relativedelta
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
@@ -15,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from province.indicators import selectors, services
-from province.indicators.models import IndicatorValue, ProvinceTarget, ReceivedDefinition
+from province.indicators.forms import SplitForm
+from province.indicators.models import ProvinceTarget, ReceivedDefinition
 from province.org.models import OrgUnit
-from shared.forms import BootstrapFormMixin, apply_service
+from shared.forms import apply_service
 
 VIEW = "province_indicators.view_indicatorvalue"
 COMPUTE = "province_indicators.compute_indicators"
@@ -99,25 +99,6 @@ def compute(request):
     return redirect(f"{reverse('indicators:index')}?period={month:%Y-%m}")
 
 
-class SplitForm(BootstrapFormMixin, forms.Form):
-    """One share field per unit under the parent (named as the service names its errors)."""
-
-    def __init__(self, *args, units, **kwargs):
-        super().__init__(*args, **kwargs)
-        for unit in units:
-            name = services.share_field(unit.pk)
-            self.fields[name] = forms.DecimalField(
-                label=unit.name, required=False, min_value=0, max_digits=20, decimal_places=4
-            )
-            # Added after BootstrapFormMixin styled the (then empty) form.
-            self.fields[name].widget.attrs.update(
-                {"aria-label": unit.name, "class": "form-control"}
-            )
-
-    def shares(self) -> dict[int, object]:
-        return {int(name.removeprefix("unit_")): value for name, value in self.cleaned_data.items()}
-
-
 def _progress_month(target):
     """The month completion is shown for: the newest month of the target's period so far."""
     this_month = timezone.localdate().replace(day=1)
@@ -135,9 +116,9 @@ def target_split(request, code):
     units = OrgUnit.objects.visible_to(request.user)
     unit_id = request.GET.get("unit") or request.POST.get("unit")
     if unit_id:
-        parent = get_object_or_404(units, pk=unit_id) if str(unit_id).isdigit() else None
-        if parent is None:
+        if not str(unit_id).isdigit():
             raise Http404
+        parent = get_object_or_404(units, pk=unit_id)
     else:
         parent = services.root_unit()
         if parent is None or not units.filter(pk=parent.pk).exists():
@@ -148,7 +129,11 @@ def target_split(request, code):
     can_split = request.user.has_perm(SPLIT)
     status = 200
     if request.method == "POST":
-        if not can_split:
+        # A split covers every unit under the parent: only someone who sees them all saves.
+        hidden = OrgUnit.objects.filter(parent=parent, is_active=True).exclude(
+            pk__in=[unit.pk for unit in children]
+        )
+        if not can_split or hidden.exists():
             raise PermissionDenied
         form = SplitForm(request.POST, units=children)
         result = form.is_valid() and apply_service(
@@ -172,14 +157,6 @@ def target_split(request, code):
                 services.share_field(row.unit.pk): row.share.value for row in rows if row.share
             },
         )
-    province_completion = (
-        IndicatorValue.objects.filter(
-            indicator="TARGET_COMPLETION", dimension="target", member=target.code
-        )
-        .order_by("-period")
-        .values_list("value", "period")
-        .first()
-    )
     amount = services.parent_share(target, parent)
     assigned = sum((row.share.value for row in rows if row.share), 0)
     return render(
@@ -195,7 +172,7 @@ def target_split(request, code):
             "form": form,
             "per_unit": per_unit,
             "month": month,
-            "province_completion": province_completion,
+            "province_completion": selectors.latest_completion(target),
             "can_split": can_split,
             "has_children": set(
                 OrgUnit.objects.filter(parent__in=children, is_active=True).values_list(

@@ -201,6 +201,7 @@ class TestUnitTargetAPI(APIResourceTestBase, ListViewMixin, RetrieveViewMixin):
             ("City A", "2000.0000"),
             ("City B", "1000.0000"),
         ]
+        assert client.get(f"{self.base_url}?target=%00").status_code == 400  # bad input
         (team,) = client.get(f"{self.base_url}?parent={self.org.city_a.pk}").json()["results"]
         assert (team["target"], team["parent_unit"]) == ("REV-AUT", self.org.city_a.pk)
         patch = self.client_as(self.writer).patch(
