@@ -233,6 +233,10 @@ SPECTACULAR_SETTINGS = {
         "CreditGrantStatusEnum": "province.credit.choices.GrantStatus",
         "CreditChangeRequestStatusEnum": "province.credit.choices.ChangeRequestStatus",
         "RewardKindEnum": "province.loyalty.choices.RewardKind",
+        # HQ's and the province's StandardKind hold the same codes (the release keys).
+        "StandardKindEnum": "hq.standards.choices.StandardKind",
+        # The club's benefit kinds kept their published name when a second "kind" came.
+        "KindEnum": "hq.club.choices.BenefitKind",
     },
 }
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("redemption/", include("hq.redemption.urls")),
     path("api/indicators/", include("hq.indicators.api_urls")),
     path("standards/", include("hq.standards.urls")),
+    path("api/standards/", include("hq.standards.api_urls")),
     path("api/", include(router.urls)),
     path("admin/", admin.site.urls),
     *common_urlpatterns,

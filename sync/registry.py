@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 from rest_framework import serializers
 
+from shared.vocab.customer_levels import LEVEL_ORDER
+from shared.vocab.service_requests import RequestKind
+
 UP = "up"
 DOWN = "down"
 
@@ -342,6 +345,9 @@ class TargetAssignedPayload(serializers.Serializer):
     period_end = serializers.RegexField(_MONTH)
     national_value = serializers.RegexField(_DECIMAL)
     value = serializers.RegexField(_DECIMAL)
+    # Whether the indicator adds up (HQ's consolidation "sum"): the province's split over
+    # its org units must then add up to its share, as HQ's split over provinces does.
+    additive = serializers.BooleanField(required=False, default=True)
 
 
 register_topic(
@@ -355,7 +361,7 @@ register_topic("targets.assigned", direction=DOWN, version=1, payload=TargetAssi
 # One down topic keyed by kind: a province applies a release whose version is newer than the
 # one in force for that kind, and reports the outcome up (key = kind; the newest wins).
 
-STANDARD_KINDS = ("levels", "points", "validity", "products")
+STANDARD_KINDS = ("levels", "points", "validity", "products", "slas")
 
 
 class LevelRuleContent(serializers.Serializer):
@@ -418,11 +424,31 @@ class ProductListContent(serializers.Serializer):
         return value
 
 
+class ServiceTimeLimitContent(serializers.Serializer):
+    """One row of the service SLA standard: a customer level × a request kind."""
+
+    level = serializers.ChoiceField(choices=list(LEVEL_ORDER))
+    request_kind = serializers.ChoiceField(choices=RequestKind.values)
+    response_hours = serializers.RegexField(_DECIMAL)
+    resolution_hours = serializers.RegexField(_DECIMAL)
+    compliance_target = serializers.RegexField(_DECIMAL)
+
+
+class ServiceLevelsContent(serializers.Serializer):
+    slas = ServiceTimeLimitContent(many=True, min_length=1)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        value["slas"] = [dict(row) for row in value["slas"]]
+        return value
+
+
 STANDARD_CONTENT = {
     "levels": LevelStandardContent,
     "points": PointsRulesContent,
     "validity": ValidityContent,
     "products": ProductListContent,
+    "slas": ServiceLevelsContent,
 }
 
 
@@ -451,6 +477,9 @@ class StandardAppliedPayload(serializers.Serializer):
     applied_at = JsonDateTimeField(allow_null=True)
     failed_version = serializers.IntegerField(min_value=0, required=False, default=0)
     error = serializers.CharField(allow_blank=True, required=False, default="")
+    # Provincial extensions in force over the national version (service SLAs: values the
+    # province set stricter than HQ's); 0 for kinds without extensions.
+    local_extensions = serializers.IntegerField(min_value=0, required=False, default=0)
 
 
 register_topic("standards.release", direction=DOWN, version=1, payload=StandardReleasePayload)

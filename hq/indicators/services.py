@@ -238,6 +238,7 @@ def create_target(
                 "period_end": month_key(period_end),
                 "national_value": str(national),
                 "value": str(value),
+                "additive": definition.additive,
             },
             to=province,
         )

@@ -8,8 +8,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hq.standards.choices import StandardKind
+from hq.standards.services import sla_key
 from shared.forms import BootstrapFormMixin
-from shared.vocab.customer_levels import NationalLevel
+from shared.vocab.customer_levels import LEVEL_ORDER, NationalLevel
+from shared.vocab.service_requests import RequestKind
 
 GRADED = ("silver", "gold", "diamond")
 RULE_COLUMNS = (
@@ -192,9 +194,76 @@ class ProductsForm(_StandardForm):
         return {"products": _lines(self.cleaned_data["products"], PRODUCT_COLUMNS, "products")}
 
 
+SLA_FIELDS = ("response_hours", "resolution_hours", "compliance_target")
+
+
+class SlasForm(_StandardForm):
+    """Service SLAs (R11.2): per customer level × request kind, the first-response and
+    resolution times in hours and the compliance target (%). One field per value, named as
+    ``services.sla_key`` names its errors, so a wrong value is marked where it was typed."""
+
+    @classmethod
+    def initial_from(cls, draft) -> dict:
+        initial = super().initial_from(draft)
+        for row in (draft.content or {}).get("slas", []):
+            for field in SLA_FIELDS:
+                initial[sla_key(row["level"], row["request_kind"], field)] = row[field]
+        return initial
+
+    def grid(self) -> list[dict]:
+        """The fields as table rows (level × request kind) for the template."""
+        levels, kinds = dict(NationalLevel.choices), dict(RequestKind.choices)
+        return [
+            {
+                "level": levels[level],
+                "kind": kinds[kind],
+                "fields": [self[sla_key(level, kind, field)] for field in SLA_FIELDS],
+            }
+            for level in LEVEL_ORDER
+            for kind in RequestKind.values
+        ]
+
+    def content(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "slas": [
+                {
+                    "level": level,
+                    "request_kind": kind,
+                    **{field: str(data[sla_key(level, kind, field)]) for field in SLA_FIELDS},
+                }
+                for level in LEVEL_ORDER
+                for kind in RequestKind.values
+            ]
+        }
+
+
+def _add_sla_fields(form_class) -> None:
+    labels = {
+        "response_hours": _("first response (hours)"),
+        "resolution_hours": _("resolution (hours)"),
+        "compliance_target": _("compliance target (%)"),
+    }
+    levels, kinds = dict(NationalLevel.choices), dict(RequestKind.choices)
+    for level in LEVEL_ORDER:
+        for kind in RequestKind.values:
+            for field in SLA_FIELDS:
+                label = format_lazy("{} / {}: {}", levels[level], kinds[kind], labels[field])
+                form_class.base_fields[sla_key(level, kind, field)] = forms.DecimalField(
+                    label=label,
+                    max_digits=8,
+                    decimal_places=2,
+                    widget=forms.NumberInput(attrs={"aria-label": label, "step": "0.01"}),
+                )
+
+
+_add_sla_fields(SlasForm)
+
+
 FORMS = {
     StandardKind.LEVELS: LevelsForm,
     StandardKind.POINTS: PointsForm,
     StandardKind.VALIDITY: ValidityForm,
     StandardKind.PRODUCTS: ProductsForm,
+    StandardKind.SLAS: SlasForm,
 }

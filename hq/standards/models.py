@@ -5,7 +5,8 @@ version each province reports it runs.
   validity, national products); publishing copies it into a new ``StandardRelease``.
 - ``StandardRelease``: one published version of one kind, never changed afterwards.
 - ``ProvinceStandard``: per province and kind, the version in force there, when it was
-  applied, and the last failure (from ``standards.applied``).
+  applied, the last failure and how many stricter local values it keeps (from
+  ``standards.applied``).
 
 No model here has a foreign key to the user table (the app is installed project-wide but its
 tables exist only in HQ's schema, see hq/club/models.py): who edited or published is a
@@ -84,6 +85,11 @@ class ProvinceStandard(_HqWide, models.Model):
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
     failed_version = models.PositiveIntegerField(_("failed version"), default=0)
     error = models.TextField(_("error"), blank=True)
+    local_extensions = models.PositiveIntegerField(
+        _("stricter local values"),
+        default=0,
+        help_text=_("Values the province set stricter than the national standard (SLAs)."),
+    )
     reported_at = models.DateTimeField(_("reported at"), auto_now=True)
 
     objects = ScopedManager()

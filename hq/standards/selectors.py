@@ -4,7 +4,8 @@ provinces × kinds with the version in force, when it was applied, and failures.
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Max
+from django.db.models import BooleanField, ExpressionWrapper, F, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from hq.indicators import selectors as indicator_selectors
@@ -22,6 +23,7 @@ class Cell:
     latest: int
     error: str = ""
     failed_version: int = 0
+    local_extensions: int = 0  # stricter values the province keeps over the national ones
 
     @property
     def behind(self) -> bool:
@@ -48,6 +50,19 @@ def latest_versions() -> dict[str, int]:
     return latest
 
 
+def with_latest_version(queryset):
+    """Province reports annotated with the newest published version of their kind
+    (``latest_version``) and whether the province runs an older one (``behind``)."""
+    newest = (
+        StandardRelease.objects.filter(kind=OuterRef("kind"))
+        .order_by("-version")
+        .values("version")[:1]
+    )
+    return queryset.annotate(latest_version=Coalesce(Subquery(newest), Value(0))).annotate(
+        behind=ExpressionWrapper(Q(version__lt=F("latest_version")), output_field=BooleanField())
+    )
+
+
 def columns() -> list[tuple[str, str]]:
     return [*StandardKind.choices, (INDICATORS, _("Indicator definitions"))]
 
@@ -71,6 +86,7 @@ def matrix() -> list[MatrixRow]:
                 latest[kind],
                 report.error if report else "",
                 report.failed_version if report else 0,
+                report.local_extensions if report else 0,
             )
         reporting = indicators.get(member.schema_name)
         cells[INDICATORS] = Cell(

@@ -23,7 +23,8 @@ from hq.standards.choices import (
 )
 from hq.standards.models import ProvinceStandard, StandardDraft, StandardRelease
 from shared.errors import Conflict
-from shared.vocab.customer_levels import LEVEL_ORDER
+from shared.vocab.customer_levels import LEVEL_ORDER, NationalLevel
+from shared.vocab.service_requests import RequestKind
 from sync import directory
 from sync.registry import STANDARD_CONTENT
 
@@ -55,6 +56,7 @@ def clean_content(kind: str, content: dict) -> dict:
         StandardKind.LEVELS: _check_levels,
         StandardKind.POINTS: _check_points,
         StandardKind.PRODUCTS: _check_products,
+        StandardKind.SLAS: _check_slas,
     }.get(kind, lambda c: None)(cleaned)
     return cleaned
 
@@ -101,6 +103,67 @@ def _check_products(content: dict) -> None:
     for product in content["products"]:
         if product["category"] not in ProductCategory.values:
             raise ValidationError({"products": _("Product %(code)s: unknown category.") % product})
+
+
+def sla_key(level: str, request_kind: str, field: str) -> str:
+    """The error key (and form field name) of one value of the service SLA standard."""
+    return f"{level}_{request_kind}_{field}"
+
+
+def _check_slas(content: dict) -> None:
+    """R11.2: per customer level and request kind, positive hours, a first response no later
+    than the resolution, a compliance target between 0 and 100 %; every level × kind once.
+    Errors name the value that is wrong (``gold_complaint_response_hours``)."""
+    errors: dict[str, list] = {}
+    seen = set()
+    for row in content["slas"]:
+        level, request_kind = row["level"], row["request_kind"]
+        if (level, request_kind) in seen:
+            errors.setdefault("slas", []).append(
+                _("%(level)s / %(kind)s is set twice.")
+                % {"level": NationalLevel(level).label, "kind": RequestKind(request_kind).label}
+            )
+            continue
+        seen.add((level, request_kind))
+        response, resolution = (
+            Decimal(row["response_hours"]),
+            Decimal(row["resolution_hours"]),
+        )
+        target = Decimal(row["compliance_target"])
+        for field, hours in (("response_hours", response), ("resolution_hours", resolution)):
+            if hours <= 0:
+                errors[sla_key(level, request_kind, field)] = [
+                    _("Enter a number of hours greater than zero.")
+                ]
+        if 0 < resolution < response:
+            errors[sla_key(level, request_kind, "response_hours")] = [
+                _("The first response cannot come later than the resolution (%(hours)s h).")
+                % {"hours": resolution.normalize()}
+            ]
+        if not 0 <= target <= 100:
+            errors[sla_key(level, request_kind, "compliance_target")] = [
+                _("Enter a percentage between 0 and 100.")
+            ]
+    missing = [
+        f"{NationalLevel(level).label} / {RequestKind(kind).label}"
+        for level in LEVEL_ORDER
+        for kind in RequestKind.values
+        if (level, kind) not in seen
+    ]
+    if missing:
+        errors.setdefault("slas", []).append(
+            _("Every customer level needs time limits for every request kind; missing: %(m)s.")
+            % {"m": ", ".join(missing)}
+        )
+    if errors:
+        raise ValidationError(errors)
+    for row in content["slas"]:  # one spelling of each number in the release
+        for field in ("response_hours", "resolution_hours", "compliance_target"):
+            row[field] = _decimal_text(Decimal(row[field]))
+
+
+def _decimal_text(value: Decimal) -> str:
+    return format(value.normalize(), "f")
 
 
 @transaction.atomic
@@ -179,6 +242,7 @@ def record_applied(province: str, payload: dict) -> ProvinceStandard:
             "applied_at": parse_datetime(applied_at) if applied_at else None,
             "failed_version": payload.get("failed_version") or 0,
             "error": payload.get("error") or "",
+            "local_extensions": payload.get("local_extensions") or 0,
         },
     )
     return row

@@ -7,5 +7,6 @@ from province.indicators import api
 router = SimpleRouter()
 router.register("values", api.IndicatorValueViewSet, basename="indicatorvalue")
 router.register("targets", api.ProvinceTargetViewSet, basename="provincetarget")
+router.register("unit-targets", api.UnitTargetViewSet, basename="unittarget")
 
 urlpatterns = router.urls

@@ -1,5 +1,6 @@
 """What the province holds of the indicators: HQ's definitions as received, its own
-computed values per month, and the targets HQ assigned to it (appendix 1, R11.2).
+computed values per month, the targets HQ assigned to it (appendix 1, R11.2) and their
+split over the province's org units (R4.2.2).
 
 The app label is ``province_indicators`` (HQ's app is ``indicators``): both types share one
 INSTALLED_APPS, so the labels must differ.
@@ -10,6 +11,8 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from province.org.models import OrgUnit
+from shared.models import TrackedModel
 from shared.scoping import ScopedManager
 
 VALUE = {"max_digits": 20, "decimal_places": 4}
@@ -118,6 +121,11 @@ class ProvinceTarget(_ProvinceWide, models.Model):
     period_end = models.DateField(_("last month"))
     national_value = models.DecimalField(_("national target"), **VALUE)
     value = models.DecimalField(_("assigned value"), **VALUE)
+    additive = models.BooleanField(
+        _("adds up"),
+        default=True,
+        help_text=_("The units' shares must add up to the province's (HQ's consolidation)."),
+    )
     received_at = models.DateTimeField(_("received at"), auto_now=True)
 
     objects = ScopedManager()
@@ -129,3 +137,51 @@ class ProvinceTarget(_ProvinceWide, models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}: {self.value}"
+
+
+class UnitTarget(TrackedModel):
+    """An org unit's share of the province's target (R4.2.2: decomposition down the tree).
+
+    The province's share is split over the children of its root unit (the cities), a unit's
+    share over its own children, and so on; for an additive indicator the children's shares
+    add up to their parent's (the province's value for the root's children). Tracked: who
+    set each share, and every change, is in its history.
+    """
+
+    target = models.ForeignKey(
+        ProvinceTarget,
+        verbose_name=_("target"),
+        on_delete=models.CASCADE,
+        related_name="unit_shares",
+    )
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    value = models.DecimalField(_("assigned value"), **VALUE)
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["target", "org_unit__path"]
+        verbose_name = _("unit target")
+        verbose_name_plural = _("unit targets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "org_unit"],
+                name="%(app_label)s_%(class)s_one_per_unit",
+                violation_error_message=_("This unit already has a share of this target."),
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=0),
+                name="%(app_label)s_%(class)s_value_not_negative",
+                violation_error_message=_("A share cannot be negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target.code} {self.org_unit}: {self.value}"
+
+    @classmethod
+    def visibility_filter(cls, user) -> Q:
+        """R9.2: a unit's share is seen within the unit's subtree, like its staff."""
+        return Q(org_unit__in=OrgUnit.objects.filter(OrgUnit.visibility_filter(user)))

@@ -16,15 +16,16 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
 from province.analysis.models import SatisfactionScore
 from province.analysis.selectors import with_churn_date
 from province.customers.choices import CustomerStatus
 from province.customers.models import Bill, Customer
-from province.indicators.models import IndicatorValue
+from province.indicators.models import IndicatorValue, ProvinceTarget, UnitTarget
 from province.loyalty.models import LoyaltySettings, PointsEntry
+from province.org.models import OrgUnit
 
 TOTAL = ""
 LEVEL = "level"
@@ -317,3 +318,100 @@ def month_table(month: date) -> dict[str, dict[str, dict[str, Decimal | None]]]:
 def own_trend(indicator: str) -> list[tuple[date, Decimal | None]]:
     rows = IndicatorValue.objects.filter(indicator=indicator, dimension=TOTAL).order_by("period")
     return list(rows.values_list("period", "value"))
+
+
+# --- completion per org unit (R4.2.3) --------------------------------------------------------
+# A customer counts for the unit of its account manager (as assigned now) and every unit
+# above it. Only indicators that follow a customer can be broken down this way; for the
+# others the split is shown with the province's completion only.
+
+
+def _by_manager_unit(queryset, path_field: str, value) -> dict[str, Decimal]:
+    grouped = queryset.order_by().values(path=F(path_field)).annotate(v=value)
+    return {row["path"]: Decimal(row["v"] or 0) for row in grouped}
+
+
+def _kc_count(start: date, month: date) -> dict[str, Decimal]:
+    last = month_end(month)
+    on_books = with_churn_date(
+        Customer.objects.exclude(status=CustomerStatus.POTENTIAL).filter(
+            merged_into__isnull=True, joined_on__lte=last
+        )
+    ).filter(Q(churned_on__isnull=True) | Q(churned_on__gt=last))
+    return _by_manager_unit(on_books, "account_manager__org_unit__path", Count("pk"))
+
+
+def _kc_new(start: date, month: date) -> dict[str, Decimal]:
+    joined = Customer.objects.exclude(status=CustomerStatus.POTENTIAL).filter(
+        merged_into__isnull=True, joined_on__gte=start, joined_on__lte=month_end(month)
+    )
+    return _by_manager_unit(joined, "account_manager__org_unit__path", Count("pk"))
+
+
+def _kc_revenue(start: date, month: date) -> dict[str, Decimal]:
+    bills = Bill.objects.filter(period__gte=start, period__lte=month)
+    return _by_manager_unit(bills, "customer__account_manager__org_unit__path", Sum("amount_due"))
+
+
+# Indicator → (its grouped actual from the target's first month to ``month``).
+UNIT_ACTUALS = {"KC_COUNT": _kc_count, "KC_NEW": _kc_new, "KC_REVENUE": _kc_revenue}
+
+
+def unit_actuals(indicator: str, start: date, month: date, units) -> dict[int, Decimal] | None:
+    """Each unit's actual of ``indicator`` (its subtree's customers), or None when the
+    indicator cannot be broken down by org unit. One grouped query whatever the units."""
+    compute = UNIT_ACTUALS.get(indicator)
+    if compute is None:
+        return None
+    by_path = compute(start, month)
+    return {
+        unit.pk: sum(
+            (v for path, v in by_path.items() if path and path.startswith(unit.path)),
+            Decimal(0),
+        )
+        for unit in units
+    }
+
+
+@dataclass(frozen=True)
+class UnitProgress:
+    unit: OrgUnit
+    share: UnitTarget | None
+    actual: Decimal | None
+    completion: Decimal | None
+
+
+def split_progress(
+    target: ProvinceTarget, parent: OrgUnit, month: date | None, *, user=None
+) -> tuple[list[UnitProgress], bool]:
+    """The units under ``parent`` (those ``user`` may see) with their shares, and each
+    one's actual and completion as of ``month`` (R4.2.3). The flag says whether actuals
+    per unit exist for the indicator (otherwise only the province's completion does)."""
+    units = OrgUnit.objects.filter(parent=parent, is_active=True)
+    if user is not None:
+        units = units.visible_to(user)
+    children = list(units.order_by("name"))
+    shares = {
+        s.org_unit_id: s for s in UnitTarget.objects.filter(target=target, org_unit__in=children)
+    }
+    actuals = None
+    if month is not None:
+        actuals = unit_actuals(target.indicator, target.period_start, month, children)
+    rows = []
+    for unit in children:
+        share = shares.get(unit.pk)
+        actual = actuals.get(unit.pk) if actuals is not None else None
+        completion = ratio(actual, share.value, 100) if share is not None else None
+        rows.append(UnitProgress(unit, share, actual, completion))
+    return rows, actuals is not None
+
+
+def latest_completion(target: ProvinceTarget) -> tuple[Decimal | None, date] | None:
+    """The province's newest computed completion of ``target`` and its month."""
+    return (
+        IndicatorValue.objects.filter(indicator="TARGET_COMPLETION", dimension=TARGET)
+        .filter(member=target.code)
+        .order_by("-period")
+        .values_list("value", "period")
+        .first()
+    )

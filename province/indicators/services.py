@@ -1,6 +1,7 @@
 """The province's indicator operations (appendix 1, R11.2, R4.2).
 
 - ``apply_definitions`` / ``apply_target``: what HQ sends (sync handlers call them).
+- ``split_target``: the province's split of a target over its org units (R4.2.2).
 - ``compute_indicators``: compute a month (``selectors.compute_month``), keep the values,
   work out the completion of the targets running in that month, and publish the whole
   month to HQ as one ``indicators.snapshot`` — all in one transaction. Computing a month
@@ -9,11 +10,13 @@
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import sync
 from province.indicators.models import (
@@ -21,8 +24,16 @@ from province.indicators.models import (
     IndicatorValue,
     ProvinceTarget,
     ReceivedDefinition,
+    UnitTarget,
 )
-from province.indicators.selectors import TARGET, TOTAL, Row, compute_month, ratio
+from province.indicators.selectors import (
+    TARGET,
+    TOTAL,
+    Row,
+    compute_month,
+    ratio,
+)
+from province.org.models import OrgUnit
 from sync import directory
 
 HQ = directory.hq_schema()
@@ -76,9 +87,155 @@ def apply_target(payload: dict) -> ProvinceTarget:
             "period_end": parse_month(payload["period_end"]),
             "national_value": Decimal(payload["national_value"]),
             "value": Decimal(payload["value"]),
+            "additive": payload.get("additive", True),
         },
     )
     return target
+
+
+# --- split over the org units (R4.2.2) ------------------------------------------------------
+
+
+def root_unit() -> OrgUnit | None:
+    return OrgUnit.objects.filter(parent__isnull=True).first()
+
+
+def parent_share(target: ProvinceTarget, parent: OrgUnit) -> Decimal | None:
+    """What ``parent`` has to split: the province's value at the root, else its own share
+    (None when it has none yet)."""
+    if parent.parent_id is None:
+        return target.value
+    share = UnitTarget.objects.filter(target=target, org_unit=parent).first()
+    return share.value if share else None
+
+
+def share_field(unit_id: int) -> str:
+    """The error key (and form field name) of one unit's share."""
+    return f"unit_{unit_id}"
+
+
+@dataclass(frozen=True)
+class SplitResult:
+    shares: list[UnitTarget]
+    cleared: list[OrgUnit]  # units whose own split was dropped because their share changed
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _clear_below(target: ProvinceTarget, unit: OrgUnit) -> bool:
+    below = UnitTarget.objects.filter(target=target, org_unit__path__startswith=unit.path).exclude(
+        org_unit=unit
+    )
+    return below.delete()[0] > 0
+
+
+@transaction.atomic
+def split_target(
+    target: ProvinceTarget, parent: OrgUnit, shares: dict[int, object], *, actor=None
+) -> SplitResult:
+    """Split ``parent``'s part of ``target`` over its active child units (R4.2.2).
+
+    ``shares`` maps unit ids to values (empty: no share). As HQ checks its split over the
+    provinces: for an additive indicator the shares must add up exactly to what ``parent``
+    holds (the province's value at the root); a sum above it or below it is refused with
+    the difference; for other indicators (a rate) each unit's value stands alone. Field
+    errors per unit, nothing written. A unit whose share changes loses the split below it
+    (it no longer adds up); the result names those units.
+    """
+    target = ProvinceTarget.objects.select_for_update().get(pk=target.pk)
+    amount = parent_share(target, parent)
+    if amount is None:
+        raise ValidationError(
+            {"parent": [_("%(unit)s has no share of this target to split yet.") % {"unit": parent}]}
+        )
+    children = {unit.pk: unit for unit in OrgUnit.objects.filter(parent=parent, is_active=True)}
+    errors: dict[str, list] = {}
+    values: dict[int, Decimal] = {}
+    for unit_id, raw in shares.items():
+        key = share_field(unit_id)
+        if unit_id not in children:
+            errors[key] = [_("Not an active unit directly under %(unit)s.") % {"unit": parent}]
+            continue
+        if raw is None or str(raw).strip() == "":
+            continue
+        try:
+            value = Decimal(str(raw))
+        except (InvalidOperation, ValueError):
+            errors[key] = [_("Enter a number.")]
+            continue
+        if not value.is_finite() or value < 0:
+            errors[key] = [_("Enter a number of zero or more.")]
+            continue
+        values[unit_id] = value.quantize(Decimal("0.0001"))
+    if not values and not errors:
+        errors["shares"] = [_("Give at least one unit a share.")]
+    if not errors and target.additive:
+        total = sum(values.values(), Decimal(0))
+        holder = (
+            _("the province's target")
+            if parent.parent_id is None
+            else _("the share of %(unit)s") % {"unit": parent}
+        )
+        if total > amount:
+            errors["shares"] = [
+                _(
+                    "The units' shares add up to %(sum)s, %(diff)s more than %(holder)s "
+                    "(%(amount)s)."
+                )
+                % {
+                    "sum": _plain(total),
+                    "diff": _plain(total - amount),
+                    "holder": holder,
+                    "amount": _plain(amount),
+                }
+            ]
+        elif total < amount:
+            errors["shares"] = [
+                _(
+                    "The units' shares add up to %(sum)s, not to %(holder)s (%(amount)s): "
+                    "%(diff)s is left to assign."
+                )
+                % {
+                    "sum": _plain(total),
+                    "diff": _plain(amount - total),
+                    "holder": holder,
+                    "amount": _plain(amount),
+                }
+            ]
+    if errors:
+        raise ValidationError(errors)
+
+    existing = {
+        share.org_unit_id: share
+        for share in UnitTarget.objects.select_for_update()
+        .filter(target=target, org_unit__parent=parent)
+        .order_by("pk")
+    }
+    kept, cleared = [], []
+    for unit_id, unit in sorted(children.items()):
+        share, value = existing.pop(unit_id, None), values.get(unit_id)
+        if share is not None and share.value == value:
+            kept.append(share)
+            continue
+        if share is not None and _clear_below(target, unit):
+            cleared.append(unit)
+        if value is None:
+            if share is not None:
+                share.stamp(actor)  # the history says who removed it
+                share.delete()
+            continue
+        if share is None:
+            share = UnitTarget(target=target, org_unit=unit)
+        share.value = value
+        share.stamp(actor)
+        share.save()
+        kept.append(share)
+    for share in existing.values():  # shares of units no longer active under the parent
+        _clear_below(target, share.org_unit)
+        share.delete()
+    return SplitResult(kept, cleared)
 
 
 # --- computation -----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ class StandardKind(models.TextChoices):
     POINTS = "points", _("Points rules")
     VALIDITY = "validity", _("Points validity")
     PRODUCTS = "products", _("National products")
+    SLAS = "slas", _("Service SLAs")
 
 
 class ReleaseStatus(models.TextChoices):

@@ -2,8 +2,12 @@
 
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
+
 from province.standards.choices import ReleaseStatus, StandardKind
-from province.standards.models import NationalEarningRule, ReceivedRelease
+from province.standards.models import NationalEarningRule, ReceivedRelease, ServiceTimeLimit
+from shared.vocab.customer_levels import LEVEL_ORDER
+from shared.vocab.service_requests import RequestKind
 
 
 @dataclass(frozen=True)
@@ -12,6 +16,14 @@ class KindStatus:
     label: str
     in_force: ReceivedRelease | None
     last_failure: ReceivedRelease | None
+
+
+def in_force_releases():
+    """The release in force of each kind: applied, with no newer applied one."""
+    newer = ReceivedRelease.objects.filter(
+        kind=OuterRef("kind"), status=ReleaseStatus.APPLIED, version__gt=OuterRef("version")
+    )
+    return ReceivedRelease.objects.filter(status=ReleaseStatus.APPLIED).exclude(Exists(newer))
 
 
 def standards_in_force() -> list[KindStatus]:
@@ -40,3 +52,16 @@ def history(limit: int = 100) -> list[ReceivedRelease]:
 
 def national_rules() -> list[NationalEarningRule]:
     return list(NationalEarningRule.objects.select_related("rule").order_by("code"))
+
+
+def time_limits() -> list[ServiceTimeLimit]:
+    """The service SLAs in force, by customer level (ascending) then request kind."""
+    limits = list(ServiceTimeLimit.objects.all())
+    kinds = list(RequestKind.values)
+
+    def position(limit):
+        level = LEVEL_ORDER.index(limit.level) if limit.level in LEVEL_ORDER else len(LEVEL_ORDER)
+        kind = kinds.index(limit.request_kind) if limit.request_kind in kinds else len(kinds)
+        return (level, kind)
+
+    return sorted(limits, key=position)

@@ -15,13 +15,20 @@ What each applier writes goes through the owning app's services, never around th
   a national rule no longer in the release is ended); provincial rules are never touched;
 - validity → a new national ``ValidityPolicy``, activated;
 - products → national products upserted by code (``is_national``); a product dropped from
-  the national list stays as a provincial one.
+  the national list stays as a provincial one;
+- slas → ``ServiceTimeLimit`` rows (customer level × request kind) get the national values;
+  a local value the province set stricter is kept if it is still stricter than the new
+  national one and dropped otherwise, and the receipt's ``notes`` say which.
+
+``set_local_time_limit`` is the province's own extension of the SLAs: shorter times or a
+higher target, never looser.
 """
 
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -41,7 +48,7 @@ from province.loyalty.standards import (
 from province.products.choices import ProductStatus
 from province.products.models import Product
 from province.standards.choices import ReleaseStatus, StandardKind
-from province.standards.models import NationalEarningRule, ReceivedRelease
+from province.standards.models import NationalEarningRule, ReceivedRelease, ServiceTimeLimit
 from sync import directory
 
 # The fields of a national rule that decide what it earns: when one changes, the rule is
@@ -233,12 +240,155 @@ def _apply_products(receipt: ReceivedRelease) -> None:
         product.save()
 
 
+# The SLA values and which way is stricter: shorter times, a higher compliance target.
+SLA_VALUES = {
+    "response_hours": lambda local, national: local < national,
+    "resolution_hours": lambda local, national: local < national,
+    "compliance_target": lambda local, national: local > national,
+}
+
+
+def _apply_slas(receipt: ReceivedRelease) -> None:
+    """National SLAs into ``ServiceTimeLimit``; stricter local values survive (R11.2)."""
+    existing = {
+        (limit.level, limit.request_kind): limit
+        for limit in ServiceTimeLimit.objects.select_for_update().order_by("pk")
+    }
+    notes = []
+    for row in receipt.content["slas"]:
+        key = (row["level"], row["request_kind"])
+        limit = existing.pop(key, None) or ServiceTimeLimit(
+            level=row["level"], request_kind=row["request_kind"]
+        )
+        limit.national_version = receipt.version
+        for field, stricter in SLA_VALUES.items():
+            national = Decimal(row[field])
+            setattr(limit, f"national_{field}", national)
+            local = getattr(limit, f"local_{field}")
+            if local is None:
+                continue
+            kept = stricter(local, national)
+            if not kept:  # the nation caught up (or went further): the local value lapses
+                setattr(limit, f"local_{field}", None)
+            notes.append(_sla_note(limit, field, local, national, kept))
+        if limit.response_hours > limit.resolution_hours:
+            # A kept local resolution shorter than the new national first response: the
+            # first response may not come later, so it is held to the resolution (stricter).
+            limit.local_response_hours = limit.resolution_hours
+            notes.append(
+                _sla_note(
+                    limit,
+                    "response_hours",
+                    limit.resolution_hours,
+                    limit.national_response_hours,
+                    True,
+                )
+            )
+        if not limit.local_extensions:
+            limit.local_set_at = None
+        limit.save()
+    for stale in existing.values():  # HQ no longer sets limits for it
+        stale.delete()
+    receipt.notes = notes
+
+
+def _sla_note(limit, field: str, local, national, kept: bool) -> dict:
+    return {
+        "level": limit.level,
+        "request_kind": limit.request_kind,
+        "field": field,
+        "local": _text(local),
+        "national": _text(national),
+        "kept": kept,
+    }
+
+
+def _text(value: Decimal) -> str:
+    return format(Decimal(value).normalize(), "f")
+
+
 APPLIERS = {
     StandardKind.LEVELS: _apply_levels,
     StandardKind.POINTS: _apply_points,
     StandardKind.VALIDITY: _apply_validity,
     StandardKind.PRODUCTS: _apply_products,
+    StandardKind.SLAS: _apply_slas,
 }
+
+
+# --- the province's own extension: stricter SLAs --------------------------------------------
+
+
+@transaction.atomic
+def set_local_time_limit(
+    limit: ServiceTimeLimit,
+    *,
+    response_hours: Decimal | None,
+    resolution_hours: Decimal | None,
+    compliance_target: Decimal | None,
+    actor=None,
+) -> ServiceTimeLimit:
+    """Set (or clear, with None) the province's own values of one SLA (R11.2).
+
+    A province may be stricter than HQ, never looser: times greater than zero and no longer
+    than the national ones, a target no lower than the national one and at most 100 %, and
+    a first response no later than the resolution. A value equal to the national one is no
+    extension and is not stored. Field errors, nothing changed. HQ is told how many local
+    values the province keeps (``standards.applied``).
+    """
+    limit = ServiceTimeLimit.objects.select_for_update().get(pk=limit.pk)
+    wanted = {
+        "response_hours": response_hours,
+        "resolution_hours": resolution_hours,
+        "compliance_target": compliance_target,
+    }
+    errors: dict[str, list] = {}
+    for field in ("response_hours", "resolution_hours"):
+        value, national = wanted[field], getattr(limit, f"national_{field}")
+        if value is None:
+            continue
+        if value <= 0:
+            errors[field] = [_("Enter a number of hours greater than zero.")]
+        elif value > national:
+            errors[field] = [
+                _("A province may shorten the national time (%(hours)s h), not lengthen it.")
+                % {"hours": _text(national)}
+            ]
+    target, national_target = compliance_target, limit.national_compliance_target
+    if target is not None:
+        if target > 100:
+            errors["compliance_target"] = [_("Enter a percentage between 0 and 100.")]
+        elif target < national_target:
+            errors["compliance_target"] = [
+                _("A province may raise the national target (%(target)s %%), not lower it.")
+                % {"target": _text(national_target)}
+            ]
+    response = response_hours or limit.national_response_hours
+    resolution = resolution_hours or limit.national_resolution_hours
+    if not errors and response > resolution:
+        errors["response_hours"] = [
+            _("The first response cannot come later than the resolution (%(hours)s h).")
+            % {"hours": _text(resolution)}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    for field, value in wanted.items():
+        stricter = value is not None and SLA_VALUES[field](
+            value, getattr(limit, f"national_{field}")
+        )
+        setattr(limit, f"local_{field}", value if stricter else None)
+    limit.local_set_at = timezone.now() if limit.local_extensions else None
+    limit.stamp(actor)
+    limit.save()
+    publish_reports([StandardKind.SLAS])
+    return limit
+
+
+def local_extensions(kind: str) -> int:
+    """How many values of ``kind`` the province keeps stricter than the national ones."""
+    if kind != StandardKind.SLAS:
+        return 0
+    return sum(limit.local_extensions for limit in ServiceTimeLimit.objects.all())
 
 
 # --- reports (standards.applied) -----------------------------------------------------------
@@ -269,6 +419,7 @@ def publish_reports(kinds: Sequence[str]) -> None:
                 "applied_at": current.applied_at.isoformat() if current else None,
                 "failed_version": failed.version if failed else 0,
                 "error": failed.error if failed else "",
+                "local_extensions": local_extensions(kind),
             },
             to=hq,
         )

@@ -152,9 +152,12 @@ INDICATORS_READ = _crud(
     "province_indicators.indicatorvalue",
     "province_indicators.receiveddefinition",
     "province_indicators.provincetarget",
+    "province_indicators.unittarget",
     actions=("view",),
 )
 INDICATORS_COMPUTE = ("province_indicators.compute_indicators",)
+# Splitting the province's targets over its org units (R4.2.2).
+TARGETS_SPLIT = ("province_indicators.change_unittarget",)
 HQ_INDICATORS_READ = _crud(
     "indicators.indicatordefinition",
     "indicators.indicatorfact",
@@ -175,8 +178,13 @@ HQ_INDICATORS_ADMIN = ("indicators.publish_definitions", "indicators.add_target"
 # National standards (R11.2): the province sees what it received; HQ analysts read the
 # releases and the matrix, administrators edit drafts and publish.
 STANDARDS_READ = _crud(
-    "standards.receivedrelease", "standards.nationalearningrule", actions=("view",)
+    "standards.receivedrelease",
+    "standards.nationalearningrule",
+    "standards.servicetimelimit",
+    actions=("view",),
 )
+# The province's own, stricter service SLAs (R11.2 provincial extension).
+STANDARDS_EXTEND = ("standards.change_servicetimelimit",)
 HQ_STANDARDS_READ = _crud(
     "hqstandards.standarddraft",
     "hqstandards.standardrelease",
@@ -222,7 +230,9 @@ ROLES: tuple[Role, ...] = (
         + NATIONAL_REDEEM
         + INDICATORS_READ
         + INDICATORS_COMPUTE
+        + TARGETS_SPLIT
         + STANDARDS_READ
+        + STANDARDS_EXTEND
         + (
             "customers.transfer_customer",
             "customers.merge_customer",

@@ -1,7 +1,7 @@
-"""The base viewset of every API resource (NetBox style: concrete viewsets are a few lines).
+"""The base viewsets of every API resource (NetBox style: concrete viewsets are a few lines).
 
-It authenticates (settings), checks role permissions, restricts rows to what the user may
-see (``visible_to``), filters (django-filter), orders and paginates by cursor, and audits
+They authenticate (settings), check role permissions, restrict rows to what the user may
+see (``visible_to``), filter (django-filter), order and paginate by cursor, and audit
 unmasked personal data. Writes go through the resource's service functions: concrete
 viewsets implement ``perform_create``/``perform_update``/``perform_destroy`` by calling them.
 """
@@ -10,8 +10,12 @@ from rest_framework import viewsets
 
 from shared.accounts.services import record_personal_data_access
 
+# No docstrings on these classes: drf-spectacular would show them as the description of
+# every viewset that has none of its own.
 
-class TenantModelViewSet(viewsets.ModelViewSet):
+
+class TenantScopedMixin:
+    # Visibility, default ordering and the personal-data audit, for any viewset class.
     ordering = ("-id",)
 
     def get_queryset(self):
@@ -23,3 +27,12 @@ class TenantModelViewSet(viewsets.ModelViewSet):
         if seen and response.status_code < 400:
             record_personal_data_access(request.user, request.path, seen)
         return response
+
+
+class TenantModelViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+    pass
+
+
+class TenantReadOnlyViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
+    # List and retrieve only: resources written elsewhere (sync handlers, pages).
+    pass

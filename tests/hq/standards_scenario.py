@@ -42,7 +42,41 @@ PRODUCTS = {
         {"code": "NCLOUD", "name": "National cloud", "category": "cloud"},
     ]
 }
-CONTENT = {"levels": LEVELS, "points": POINTS, "validity": VALIDITY, "products": PRODUCTS}
+# Service SLAs: hours (first response, resolution) and target % per level × request kind.
+SLA_HOURS = {
+    "standard": {"complaint": (24, 72, 90), "fault": (8, 48, 90), "consultation": (24, 48, 85)},
+    "silver": {"complaint": (12, 48, 92), "fault": (4, 24, 92), "consultation": (12, 24, 90)},
+    "gold": {"complaint": (4, 24, 95), "fault": (2, 12, 95), "consultation": (4, 12, 95)},
+    "diamond": {"complaint": (2, 12, 98), "fault": (1, 8, 98), "consultation": (2, 8, 98)},
+}
+
+
+def sla_content(**changes) -> dict:
+    """The SLA standard above; ``changes`` maps "level_kind" to (response, resolution, %)."""
+    rows = []
+    for level, kinds in SLA_HOURS.items():
+        for kind, values in kinds.items():
+            response, resolution, target = changes.get(f"{level}_{kind}", values)
+            rows.append(
+                {
+                    "level": level,
+                    "request_kind": kind,
+                    "response_hours": str(response),
+                    "resolution_hours": str(resolution),
+                    "compliance_target": str(target),
+                }
+            )
+    return {"slas": rows}
+
+
+SLAS = sla_content()
+CONTENT = {
+    "levels": LEVELS,
+    "points": POINTS,
+    "validity": VALIDITY,
+    "products": PRODUCTS,
+    "slas": SLAS,
+}
 
 
 def draft_everything(actor=None) -> None:

@@ -19,7 +19,7 @@ from province.products.choices import ProductCategory
 from province.products.models import Product
 from province.standards import services
 from province.standards.choices import ReleaseStatus
-from province.standards.models import NationalEarningRule, ReceivedRelease
+from province.standards.models import NationalEarningRule, ReceivedRelease, ServiceTimeLimit
 from shared.errors import Conflict
 from sync.inbox import retry_failed
 from sync.models import InboxMessage, InboxStatus
@@ -54,7 +54,7 @@ def matrix() -> dict:
 
 
 def test_every_kind_reaches_bj_and_sh_and_hq_sees_the_versions_r11_2():
-    """R11.2: levels, points, validity and products are applied in each province's own
+    """R11.2: levels, points, validity, products and SLAs are applied in each province's own
     tables; each province reports the version in force and when, shown in HQ's matrix."""
     with in_tenant("hq"):
         draft_everything()
@@ -90,7 +90,15 @@ def test_every_kind_reaches_bj_and_sh_and_hq_sees_the_versions_r11_2():
                 "points": 1,
                 "validity": 1,
                 "products": 1,
+                "slas": 1,
             }
+            assert ServiceTimeLimit.objects.count() == 12  # 4 levels × 3 request kinds
+            gold = ServiceTimeLimit.objects.get(level="gold", request_kind="complaint")
+            assert (gold.response_hours, gold.resolution_hours, gold.compliance_target) == (
+                Decimal("4"),
+                Decimal("24"),
+                Decimal("95"),
+            )
     cells = matrix()
     for schema in PROVINCES:
         for kind in CONTENT:
