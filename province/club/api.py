@@ -154,6 +154,14 @@ class DirectoryEntrySerializer(serializers.Serializer):
     since = serializers.DateField()
 
 
+class DirectoryQuerySerializer(serializers.Serializer):
+    """The directory lookup's query: bad text (a NUL byte, a 500-character "card number")
+    is a 400 with field errors, not a database error."""
+
+    card_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+
+
 class ClubMembershipViewSet(
     _Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -288,9 +296,11 @@ class DirectoryViewSet(viewsets.ViewSet):
         responses=DirectoryEntrySerializer,
     )
     def list(self, request):
+        query = DirectoryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         entry = directory.find_member(
-            card_number=request.query_params.get("card_number", ""),
-            phone=request.query_params.get("phone", ""),
+            card_number=query.validated_data.get("card_number", ""),
+            phone=query.validated_data.get("phone", ""),
         )
         if entry is None:
             raise NotFound()

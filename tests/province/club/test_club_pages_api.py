@@ -123,6 +123,8 @@ def test_api_directory_and_visit(world, api_client):
     entry = client.get(f"/api/club/directory/?card_number={member.card_number}").json()
     assert (entry["home_province"], entry["tier"]) == ("bj", "platinum")
     assert client.get("/api/club/directory/?phone=13900000001").status_code == 404
+    bad = client.get("/api/club/directory/?card_number=11%00")  # found by schemathesis
+    assert bad.status_code == 400 and "card_number" in bad.json()["fields"]
     visit = client.post(
         "/api/club/visits/", {"phone": "13911112222", "benefit": "lounge", "quantity": 5}
     )
