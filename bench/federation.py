@@ -18,8 +18,8 @@ enrolled and HQ's club rules and indicator catalogue received:
   indicators are recomputed (untimed: the provinces' own work); the time is the sync that
   follows, every outbox relayed and applied at HQ. Goal: incremental ≤ 5 % of full.
 
-Runs on a scratch database ``<name>_bench_federation`` (``…_quick`` with ``--quick``) and
-keeps it, so the next run reuses the provinces, customers and members.
+Runs on a scratch database ``<name>_bench_federation_<K>x<N>`` and keeps it, so the next
+run of that size reuses the provinces, customers and members.
 
     .venv/bin/python bench/federation.py [--provinces 31] [--customers 20000] [--quick]
     (or BENCH_FED_PROVINCES=31 make bench)
@@ -40,10 +40,28 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import dj_database_url  # noqa: E402
 from devserver import ensure_database  # noqa: E402
 
-QUICK = "--quick" in sys.argv
+parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+parser.add_argument(
+    "--provinces", type=int, default=int(os.environ.get("BENCH_FED_PROVINCES", "3"))
+)
+parser.add_argument(
+    "--customers", type=int, default=int(os.environ.get("BENCH_FED_CUSTOMERS", "20000"))
+)
+parser.add_argument("--bill-months", type=int, default=12, help="months of demo bills")
+parser.add_argument("--quick", action="store_true", help="3 provinces × 2,000 (smoke run)")
+parser.add_argument(
+    "--limit-set-calls",
+    action="store_true",
+    help="django-tenants TENANT_LIMIT_SET_CALLS: SET search_path once per schema switch "
+    "instead of before every statement (not the project's setting today)",
+)
+ARGS = parser.parse_args()
+if ARGS.quick:
+    ARGS.provinces, ARGS.customers = 3, 2000
 url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kacrm")
 config = dj_database_url.parse(url)
-suffix = "_bench_federation" + ("_quick" if QUICK else "")
+# One scratch database per size, kept between runs: the seeded provinces are reused.
+suffix = f"_bench_federation_{ARGS.provinces}x{ARGS.customers}"
 bench_url = url.rsplit("/", 1)[0] + f"/{config['NAME']}{suffix}"
 os.environ["DATABASE_URL"] = bench_url
 os.environ["DEBUG"] = "0"
@@ -374,26 +392,9 @@ def purge_bench_queue() -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--provinces", type=int, default=int(os.environ.get("BENCH_FED_PROVINCES", "3"))
-    )
-    parser.add_argument(
-        "--customers", type=int, default=int(os.environ.get("BENCH_FED_CUSTOMERS", "20000"))
-    )
-    parser.add_argument("--bill-months", type=int, default=MONTHS, help="months of demo bills")
-    parser.add_argument("--quick", action="store_true", help="3 provinces × 2,000 (smoke run)")
-    parser.add_argument(
-        "--limit-set-calls",
-        action="store_true",
-        help="django-tenants TENANT_LIMIT_SET_CALLS: SET search_path once per schema switch "
-        "instead of before every statement (not the project's setting today)",
-    )
-    args = parser.parse_args()
+    args = ARGS
     if args.limit_set_calls:
         settings.TENANT_LIMIT_SET_CALLS = True
-    if args.quick:
-        args.provinces, args.customers = 3, 2000
     schemas = schemas_of(args.provinces)
     try:
         prepare(schemas, args.customers, args.bill_months)

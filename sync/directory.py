@@ -106,16 +106,30 @@ def phone_key(phone: str) -> str:
     HMAC-SHA256 with a settings secret, so the directory holds no phone numbers and the
     values cannot be reversed by hashing all 10^11 numbers without the key.
     """
+    phone = phone or ""
+    digits = phone if phone.isdigit() else "".join(ch for ch in phone if ch.isdigit())
+    if not digits:
+        return ""
+    keyed = _keyed_hmac()
+    keyed.update(digits.encode())
+    return keyed.hexdigest()
+
+
+def _keyed_hmac():
+    """A copy of an HMAC already keyed with the secret (keying costs as much as hashing a
+    phone number; a roster snapshot hashes tens of thousands)."""
     import hashlib
     import hmac
 
     from django.conf import settings
 
-    digits = "".join(ch for ch in phone or "" if ch.isdigit())
-    if not digits:
-        return ""
-    secret = settings.SYNC_DIRECTORY_KEY.encode()
-    return hmac.new(secret, digits.encode(), hashlib.sha256).hexdigest()
+    secret = settings.SYNC_DIRECTORY_KEY
+    if _KEYED.get("secret") != secret:  # tests may change the setting
+        _KEYED.update(secret=secret, hmac=hmac.new(secret.encode(), digestmod=hashlib.sha256))
+    return _KEYED["hmac"].copy()
+
+
+_KEYED: dict = {}
 
 
 def hq_schema() -> str:
