@@ -1,9 +1,12 @@
-"""The base viewset of every API resource (NetBox style: concrete viewsets are a few lines).
+"""The base viewsets of every API resource (NetBox style: concrete viewsets are a few lines).
 
-It authenticates (settings), checks role permissions, restricts rows to what the user may
-see (``visible_to``), filters (django-filter), orders and paginates by cursor, and audits
+They authenticate (settings), check role permissions, restrict rows to what the user may
+see (``visible_to``), filter (django-filter), order and paginate by cursor, and audit
 unmasked personal data. Writes go through the resource's service functions: concrete
 viewsets implement ``perform_create``/``perform_update``/``perform_destroy`` by calling them.
+
+``TenantModelViewSet`` offers every action; ``TenantGenericViewSet`` none, so a resource
+mixes in only the actions it has (a read-only record, a create that is a service call).
 """
 
 from rest_framework import viewsets
@@ -11,7 +14,9 @@ from rest_framework import viewsets
 from shared.accounts.services import record_personal_data_access
 
 
-class TenantModelViewSet(viewsets.ModelViewSet):
+class ScopedViewSetMixin:
+    """Rows through ``visible_to(user)``, newest first by default, unmasking audited."""
+
     ordering = ("-id",)
 
     def get_queryset(self):
@@ -23,3 +28,11 @@ class TenantModelViewSet(viewsets.ModelViewSet):
         if seen and response.status_code < 400:
             record_personal_data_access(request.user, request.path, seen)
         return response
+
+
+class TenantModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
+    pass
+
+
+class TenantGenericViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
+    pass
