@@ -71,7 +71,7 @@ class MemberQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class DirectoryEntrySerializer(serializers.Serializer):
+class VisitingMemberSerializer(serializers.Serializer):
     card_number = serializers.CharField()
     home_province = serializers.CharField()
     tier = serializers.CharField()
@@ -193,7 +193,7 @@ class DirectoryViewSet(viewsets.ViewSet):
             OpenApiParameter("card_number", str, required=False),
             OpenApiParameter("phone", str, required=False),
         ],
-        responses=DirectoryEntrySerializer,
+        responses=VisitingMemberSerializer,
     )
     def list(self, request):
         query = MemberQuerySerializer(data=request.query_params)
@@ -201,7 +201,7 @@ class DirectoryViewSet(viewsets.ViewSet):
         entry = find_member(**query.validated_data)
         if entry is None:
             raise NotFound(_("No active club member has this card or mobile number."))
-        return Response(DirectoryEntrySerializer(entry).data)
+        return Response(VisitingMemberSerializer(entry).data)
 
 
 class NationalItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
