@@ -284,7 +284,7 @@ def publish_settlement(month: date, provinces: list[str] | None = None) -> int:
         whole = selectors.settlement(month)
         provinces = [*whole.homes, *whole.servings]
     provinces = sorted(set(provinces))
-    for province in provinces:  # in one order: two publishers never wait on each other
+    for province in provinces:  # always in this order: publishers queue, never deadlock
         _settlement_lock(month, province)
     produced_at = timezone.now()
     for province in provinces:
