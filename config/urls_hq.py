@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/club/", include("hq.club.api_urls")),
     path("indicators/", include("hq.indicators.urls")),
     path("redemption/", include("hq.redemption.urls")),
+    path("api/redemption/", include("hq.redemption.api_urls")),
     path("api/indicators/", include("hq.indicators.api_urls")),
     path("standards/", include("hq.standards.urls")),
     path("api/standards/", include("hq.standards.api_urls")),

@@ -41,6 +41,7 @@ urlpatterns = [
     path("api/club/", include("province.club.api_urls")),
     path("api/indicators/", include("province.indicators.api_urls")),
     path("api/standards/", include("province.standards.api_urls")),
+    path("api/national/", include("province.national.api_urls")),
     path("levels/", include("province.levels.urls")),
     path("credit/", include("province.credit.urls")),
     path("loyalty/", include("province.loyalty.urls")),

@@ -556,3 +556,31 @@ register_topic(
 register_topic(
     "redemption.national.release", direction=DOWN, version=1, payload=NationalRedemptionStepPayload
 )
+
+
+class SettlementLinePayload(serializers.Serializer):
+    home_province = serializers.CharField(max_length=63)
+    serving_province = serializers.CharField(max_length=63)
+    amount = serializers.RegexField(_DECIMAL)
+    redemptions = serializers.IntegerField(min_value=0)
+    points = serializers.IntegerField(min_value=0)
+
+
+class NationalSettlementPayload(serializers.Serializer):
+    """HQ → province (R2.4.9): the month's settlement lines in which the province owes or is
+    owed (key = the month, YYYY-MM); sent whole whenever a redemption of the month commits,
+    so the newest version replaces the province's copy."""
+
+    month = serializers.RegexField(_MONTH)
+    produced_at = JsonDateTimeField()
+    lines = SettlementLinePayload(many=True)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        value["lines"] = [dict(line) for line in value["lines"]]
+        return value
+
+
+register_topic(
+    "redemption.settlement", direction=DOWN, version=1, payload=NationalSettlementPayload
+)

@@ -5,6 +5,9 @@ No model here has a foreign key to the user table (the app's tables exist only i
 schema; see hq/club/models.py): who edited or published is kept as the username.
 """
 
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -29,8 +32,14 @@ class NationalRewardItem(_HQOnly, TimeStampedModel):
     name_zh = models.CharField(_("name (Chinese)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=ItemKind.choices)
-    points_price = models.PositiveIntegerField(_("points price"))
-    unit_cost = models.DecimalField(_("unit cost (yuan)"), max_digits=12, decimal_places=2)
+    # The validators word the check constraint per field (forms and API: field errors).
+    points_price = models.PositiveIntegerField(_("points price"), validators=[MinValueValidator(1)])
+    unit_cost = models.DecimalField(
+        _("unit cost (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
     is_active = models.BooleanField(_("active"), default=True)
     changed_by = models.CharField(_("changed by"), max_length=150, blank=True, editable=False)
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from hq.redemption.choices import NationalRedemptionStatus
 from hq.redemption.models import NationalRedemption
@@ -48,13 +48,16 @@ class Settlement:
         ]
 
 
-def settlement(month: date) -> Settlement:
-    """One GROUP BY over the committed redemptions of ``month`` (indexed by month)."""
+def settlement(month: date, *, province: str | None = None) -> Settlement:
+    """One GROUP BY over the committed redemptions of ``month`` (indexed by month); with
+    ``province``, only the lines in which that province owes or is owed."""
+    rows = NationalRedemption.objects.filter(
+        status=NationalRedemptionStatus.COMMITTED, settlement_month=month.replace(day=1)
+    )
+    if province is not None:
+        rows = rows.filter(Q(home_province=province) | Q(serving_province=province))
     rows = (
-        NationalRedemption.objects.filter(
-            status=NationalRedemptionStatus.COMMITTED, settlement_month=month.replace(day=1)
-        )
-        .values("home_province", "serving_province")
+        rows.values("home_province", "serving_province")
         .annotate(amount=Sum("cost"), count=Count("id"), points=Sum("points"))
         .order_by()
     )

@@ -4,16 +4,17 @@ HQ keeps the national catalogue and publishes it (``catalog.national``), and rou
 national redemption: the serving province's request is recorded and forwarded to the
 member's home province, whose ledger holds the points; its outcome goes back to the serving
 province; the serving desk's commit goes to the home province for capture; the capture
-commits the redemption and makes it a settlement line. A beat task releases what is not
-committed in time. HQ never touches a ledger: it only routes and records.
+commits the redemption and makes it a settlement line, and sends the month's settlement
+to the two provinces concerned (``redemption.settlement``). A beat task releases what is
+not committed in time. HQ never touches a ledger: it only routes and records.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 import sync
 from hq.club.choices import MemberStatus
 from hq.club.models import ClubMember
+from hq.redemption import selectors
 from hq.redemption.choices import NationalRedemptionStatus as Status
 from hq.redemption.models import NationalCatalogVersion, NationalRedemption, NationalRewardItem
 from shared.errors import Conflict
@@ -197,6 +199,10 @@ def apply_outcome(source: str, payload: dict) -> NationalRedemption:
         redemption.settlement_month = timezone.localdate(now).replace(day=1)
         redemption.save(update_fields=["status", "committed_at", "settlement_month"])
         _reply(redemption, "completed")
+        publish_settlement(
+            redemption.settlement_month,
+            [redemption.home_province, redemption.serving_province],
+        )
     elif outcome == "released" and redemption.release_confirmed_at is None:
         redemption.release_confirmed_at = now
         redemption.save(update_fields=["release_confirmed_at"])
@@ -249,3 +255,57 @@ def release_overdue(now=None) -> int:
             _reply(redemption, "timed_out", "timed_out")
             released += 1
     return released
+
+
+# --- the settlement, sent down (R2.4.9) --------------------------------------------------------
+
+
+def _settlement_lock(month: date, province: str) -> None:
+    """Serialise the settlement messages of one month and province: a transaction that
+    publishes reads the month after the previous publisher committed (READ COMMITTED: each
+    statement sees what committed before it), and its message gets the higher outbox id,
+    the version the province keeps. Without it, two captures committing at once could each
+    send a month that lacks the other's line, and the later-numbered one would win."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))",
+            [f"hqredemption.settlement:{month:%Y-%m}:{province}"],
+        )
+
+
+@transaction.atomic
+def publish_settlement(month: date, provinces: list[str] | None = None) -> int:
+    """Send ``month``'s settlement lines to each province they concern (all of the month's
+    provinces when ``provinces`` is None): every line in which it owes or is owed, the
+    month whole, key = the month (R2.4.9). Called when a redemption commits (the month's
+    figures changed) and by ``manage.py publish_settlement`` to send a month again."""
+    month = month.replace(day=1)
+    if provinces is None:
+        whole = selectors.settlement(month)
+        provinces = [*whole.homes, *whole.servings]
+    provinces = sorted(set(provinces))
+    for province in provinces:  # always in this order: publishers queue, never deadlock
+        _settlement_lock(month, province)
+    produced_at = timezone.now()
+    for province in provinces:
+        lines = selectors.settlement(month, province=province)
+        sync.publish(
+            "redemption.settlement",
+            key=f"{month:%Y-%m}",
+            payload={
+                "month": f"{month:%Y-%m}",
+                "produced_at": produced_at,
+                "lines": [
+                    {
+                        "home_province": home,
+                        "serving_province": serving,
+                        "amount": str(amount),
+                        "redemptions": count,
+                        "points": points,
+                    }
+                    for (home, serving), (amount, count, points) in sorted(lines.cells.items())
+                ],
+            },
+            to=province,
+        )
+    return len(provinces)

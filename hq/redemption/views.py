@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from hq.redemption import selectors, services
 from hq.redemption.exports import settlement_download
+from hq.redemption.filters import NationalRedemptionFilterSet
 from hq.redemption.forms import NationalItemForm
 from hq.redemption.models import NationalCatalogVersion, NationalRedemption, NationalRewardItem
 from shared.errors import Conflict
@@ -79,15 +80,13 @@ def publish(request):
 @permission_required("hqredemption.view_nationalredemption", raise_exception=True)
 def redemptions(request):
     """Every national redemption HQ routed, newest first, filtered by province or status."""
-    rows = NationalRedemption.objects.visible_to(request.user)
+    filters = NationalRedemptionFilterSet(
+        request.GET, queryset=NationalRedemption.objects.visible_to(request.user)
+    )
     province = request.GET.get("province", "")
-    if province:
-        rows = rows.filter(home_province=province) | rows.filter(serving_province=province)
     status = request.GET.get("status", "")
-    if status:
-        rows = rows.filter(status=status)
     context = {
-        "rows": rows.order_by("-id")[:SHOWN],
+        "rows": filters.qs.order_by("-id")[:SHOWN],
         "names": _province_names(),
         "province": province,
         "status": status,

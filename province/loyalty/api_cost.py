@@ -3,7 +3,9 @@
 ``/api/loyalty/cost/liability/``, ``…/flow/`` and ``…/redemptions/`` take the analysis
 filter bar's query (period, city, level, industry, account manager, unit; bad input → 400
 per field), need ``loyalty.view_points_cost`` and cover only the customers the user may
-see. Amounts are decimal strings in yuan, points integers.
+see. ``…/settlement/`` (the inter-province settlement of national redemptions, as HQ sent
+it) is province-wide: it needs ``accounts.view_all_records`` too, and only the period
+applies. Amounts are decimal strings in yuan, points integers.
 """
 
 from django.utils.translation import gettext_lazy
@@ -20,6 +22,7 @@ from province.loyalty.choices import RewardKind
 from province.loyalty.filters import PointsCostFilterForm
 from province.loyalty.selectors_cost import FLOW_KINDS
 from shared.api.permissions import requires
+from shared.scoping import VIEW_ALL_PERMISSION
 
 CanViewPointsCost = requires("loyalty.view_points_cost")
 YUAN = {"max_digits": 16, "decimal_places": 2}
@@ -163,6 +166,40 @@ class RedemptionCostSerializer(serializers.Serializer):
     )
 
 
+class SettlementFiguresSerializer(serializers.Serializer):
+    owes = _yuan(help_text=gettext_lazy("What we owe serving provinces (our members there)."))
+    owes_redemptions = serializers.IntegerField()
+    owes_points = serializers.IntegerField()
+    owed = _yuan(help_text=gettext_lazy("What home provinces owe us (their members here)."))
+    owed_redemptions = serializers.IntegerField()
+    owed_points = serializers.IntegerField()
+    net = _yuan(help_text=gettext_lazy("owed − owes"))
+
+
+class SettlementMonthSerializer(SettlementFiguresSerializer):
+    month = serializers.CharField(help_text=gettext_lazy("YYYY-MM"))
+
+
+class SettlementProvinceSerializer(SettlementFiguresSerializer):
+    province = serializers.CharField(help_text=gettext_lazy("The other province's code."))
+    name = serializers.CharField()
+
+
+class SettlementMonthProvinceSerializer(SettlementProvinceSerializer):
+    month = serializers.CharField(help_text=gettext_lazy("YYYY-MM"))
+
+
+class SettlementSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+    as_of = serializers.DateTimeField(
+        allow_null=True, help_text=gettext_lazy("When HQ produced the newest figures shown.")
+    )
+    months = SettlementMonthSerializer(many=True)
+    by_month_province = SettlementMonthProvinceSerializer(many=True)
+    by_province = SettlementProvinceSerializer(many=True)
+    total = SettlementFiguresSerializer()
+
+
 # --- views -------------------------------------------------------------------------------
 
 
@@ -224,3 +261,19 @@ class PointsFlowView(_CostView):
 class RedemptionCostView(_CostView):
     compute = selectors_cost.redemption_cost
     serializer_class = RedemptionCostSerializer
+
+
+@extend_schema(
+    tags=["loyalty"],
+    summary="Inter-province settlement of national redemptions (R2.4.9, R6.5.3)",
+    description="Per month of the period: what this province owes other provinces for its "
+    "members' national redemptions there and what it is owed for serving theirs, as HQ's "
+    "settlement says. Province-wide: for roles that see the whole province; only the period "
+    "applies.",
+    parameters=FILTER_PARAMETERS,
+    responses={200: SettlementSerializer},
+)
+class SettlementView(_CostView):
+    permission_classes = [requires("loyalty.view_points_cost", VIEW_ALL_PERMISSION)]
+    compute = selectors_cost.settlement
+    serializer_class = SettlementSerializer

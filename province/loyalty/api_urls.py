@@ -40,4 +40,9 @@ urlpatterns = [
         api_cost.RedemptionCostView.as_view(),
         name="loyalty-cost-redemptions",
     ),
+    path(
+        "cost/settlement/",
+        api_cost.SettlementView.as_view(),
+        name="loyalty-cost-settlement",
+    ),
 ]

@@ -28,6 +28,7 @@ from province.analysis.filters import AnalysisScope
 from province.customers.choices import CustomerLevel
 from province.loyalty.choices import HOLD_KINDS, EntryKind, RedemptionStatus, RewardKind
 from province.loyalty.models import LoyaltySettings, PointsEntry, PointsLot, Redemption
+from province.national import selectors as national_selectors
 from province.org.models import OrgUnit
 
 CENT = Decimal("0.01")
@@ -390,11 +391,24 @@ def redemption_cost(scope: AnalysisScope) -> dict:
     }
 
 
-def points_cost(scope: AnalysisScope) -> dict:
-    """All sections of the cost page (R2.4.9)."""
+def settlement(scope: AnalysisScope) -> dict:
+    """R2.4.9, R6.5.3: per month of the period, what this province owes other provinces
+    for its members' national redemptions there and what it is owed for serving their
+    members, as HQ's settlement says (received by sync). Province-wide figures: only the
+    period applies, not the customer filters."""
+    return {
+        "period": {"from": _month_key(scope.start), "to": _month_key(scope.end)},
+        **national_selectors.settlement(scope.months),
+    }
+
+
+def points_cost(scope: AnalysisScope, *, with_settlement: bool = False) -> dict:
+    """All sections of the cost page (R2.4.9); the inter-province settlement only when
+    asked (it is province-wide: for the roles that see the whole province)."""
     return {
         "period": {"from": _month_key(scope.start), "to": _month_key(scope.end)},
         "liability": liability(scope),
         "flow": points_flow(scope),
         "redemptions": redemption_cost(scope),
+        "settlement": settlement(scope) if with_settlement else None,
     }

@@ -1,6 +1,8 @@
 """The "Points cost" page (R2.4.9): liability, monthly points flow and redemption cost, with
 the analysis filter bar, charts, tables and an export of every section (``?format=xlsx`` or
-``?format=csv``) built from exactly the figures the page shows."""
+``?format=csv``) built from exactly the figures the page shows. Roles that see the whole
+province also get the inter-province settlement of national redemptions (R6.5.3), as HQ
+sent it."""
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
@@ -10,6 +12,7 @@ from province.loyalty import selectors_cost
 from province.loyalty.filters import PointsCostFilterForm
 from province.loyalty.selectors_cost import FLOW_KINDS, TOP_ITEMS
 from shared.exports import Section, jsonable, sections_download
+from shared.scoping import sees_everything
 
 VIEW_COST = "loyalty.view_points_cost"
 
@@ -76,6 +79,19 @@ def cost_sections(figures: dict) -> list[Section]:
         [_("Cancelled redemptions (not counted)"), cancelled["redemptions"]],
         [_("Cost of cancelled redemptions (yuan)"), cancelled["total_cost"]],
     ]
+    settlement = figures.get("settlement")
+    if settlement is not None:
+        summary += [
+            [
+                _("Owed to other provinces for national redemptions (yuan)"),
+                settlement["total"]["owes"],
+            ],
+            [
+                _("Owed by other provinces for serving their members (yuan)"),
+                settlement["total"]["owed"],
+            ],
+            [_("Net inter-province settlement (yuan)"), settlement["total"]["net"]],
+        ]
     kind_labels = selectors_cost.flow_column_labels()
     redemption_headings = [
         _("Redemptions"),
@@ -136,6 +152,41 @@ def cost_sections(figures: dict) -> list[Section]:
                 for row in redemptions["by_item"]
             ],
         ),
+        *(settlement_sections(settlement) if settlement is not None else []),
+    ]
+
+
+def settlement_sections(settlement: dict) -> list[Section]:
+    """R2.4.9: the inter-province settlement of national redemptions, per month and per
+    month and counterpart province (sheets "Settlement by month", "Settlement by province")."""
+    amounts = [
+        _("We owe (yuan)"),
+        _("Our members' redemptions elsewhere"),
+        _("We are owed (yuan)"),
+        _("Visitors' redemptions here"),
+        _("Net (yuan)"),
+    ]
+
+    def numbers(row: dict) -> list:
+        return [
+            row["owes"],
+            row["owes_redemptions"],
+            row["owed"],
+            row["owed_redemptions"],
+            row["net"],
+        ]
+
+    return [
+        Section(
+            _("Settlement by month"),
+            [_("Month"), *amounts],
+            [[row["month"], *numbers(row)] for row in settlement["months"]],
+        ),
+        Section(
+            _("Settlement by province"),
+            [_("Month"), _("Province"), *amounts],
+            [[row["month"], row["name"], *numbers(row)] for row in settlement["by_month_province"]],
+        ),
     ]
 
 
@@ -151,7 +202,7 @@ def points_cost(request):
         # Bad filter input is the user's to correct: the page with messages, not a 500.
         return render(request, "loyalty/cost/page.html", context, status=400)
     scope = form.scope(include_merged=True)
-    figures = selectors_cost.points_cost(scope)
+    figures = selectors_cost.points_cost(scope, with_settlement=sees_everything(request.user))
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
         filename = f"points-cost-{scope.start:%Y%m}-{scope.end:%Y%m}"

@@ -27,3 +27,8 @@ def release_national_redemption(message) -> None:
 @sync.handler("redemption.national.reply")
 def apply_national_redemption_reply(message) -> None:
     services.apply_reply(message.payload)
+
+
+@sync.handler("redemption.settlement")
+def apply_national_settlement(message) -> None:
+    services.apply_settlement(message.payload)

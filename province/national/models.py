@@ -3,9 +3,10 @@ this province served, and the holds this province's ledger placed for its own me
 served elsewhere (R6.5.3, R2.4.9; docs/national-redemption.md)."""
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from province.customers.models import Customer, ServedHere
+from province.customers.models import Customer, CustomerOwned, ServedHere
 from province.loyalty.models import PointsEntry
 from province.national.choices import REJECTION_REASONS, HoldStatus, VisitingRedemptionStatus
 from shared.models import TimeStampedModel, TrackedModel
@@ -24,6 +25,8 @@ class NationalItem(TimeStampedModel):
     is_active = models.BooleanField(_("active"), default=True)
     version = models.PositiveIntegerField(_("catalogue version"))
 
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("national reward item")
@@ -32,12 +35,21 @@ class NationalItem(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.code} {self.name_en}"
 
+    @classmethod
+    def visibility_filter(cls, user) -> Q:
+        return Q()  # the catalogue holds no customer data: whoever may view it sees it all
+
 
 class VisitingRedemption(ServedHere, TrackedModel):
     """A member of another province redeems national catalogue points here: pending until
     the home province has reserved the points, completed once it captured them."""
 
     request_id = models.UUIDField(_("request id"), unique=True)
+    # The client's key (API: required; the page sends none): the same key again returns
+    # this row instead of asking HQ a second time.
+    idempotency_key = models.CharField(
+        _("idempotency key"), max_length=90, blank=True, default="", editable=False
+    )
     card_number = models.CharField(_("card number"), max_length=20)
     home_province = models.CharField(_("home province"), max_length=63)
     name_masked = models.CharField(_("member"), max_length=200)
@@ -63,6 +75,14 @@ class VisitingRedemption(ServedHere, TrackedModel):
         ordering = ["-id"]
         verbose_name = _("visiting member redemption")
         verbose_name_plural = _("visiting member redemptions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="%(app_label)s_%(class)s_idempotency_key",
+                violation_error_message=_("This idempotency key was already used."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.card_number}@{self.home_province} {self.item}×{self.quantity}"
@@ -79,10 +99,14 @@ class VisitingRedemption(ServedHere, TrackedModel):
         )
 
 
-class NationalHold(TimeStampedModel):
+class NationalHold(CustomerOwned, TimeStampedModel):
     """What this (home) province's ledger did for one national redemption request: one row
     per request id, so every step is applied once, and a release that arrives before the
-    reserve request leaves a ``released`` row that stops a late hold."""
+    reserve request leaves a ``released`` row that stops a late hold.
+
+    Visible like the member's other points rows (R9.2: when the customer is); a row with no
+    customer (a card unknown here, a release before the request) only to province-wide roles.
+    """
 
     request_id = models.UUIDField(_("request id"), unique=True)
     card_number = models.CharField(_("card number"), max_length=20)
@@ -109,6 +133,8 @@ class NationalHold(TimeStampedModel):
         related_name="+",
     )
 
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["-id"]
         verbose_name = _("national redemption hold")
@@ -116,3 +142,33 @@ class NationalHold(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.card_number} {self.points} ({self.status})"
+
+
+class SettlementLine(models.Model):
+    """One cell of HQ's inter-province settlement that concerns this province, as HQ last
+    sent it (topic ``redemption.settlement``, R2.4.9): in ``month``, ``home_province`` owes
+    ``serving_province`` ``amount`` for the national redemptions committed then. This
+    province is one of the two; HQ replaces a month's lines whole on every change."""
+
+    month = models.DateField(_("month"))
+    home_province = models.CharField(_("home province"), max_length=63)
+    serving_province = models.CharField(_("serving province"), max_length=63)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
+    redemptions = models.PositiveIntegerField(_("redemptions"))
+    points = models.PositiveBigIntegerField(_("points"))
+    produced_at = models.DateTimeField(_("produced by HQ at"))
+
+    class Meta:
+        ordering = ["-month", "home_province", "serving_province"]
+        verbose_name = _("settlement line")
+        verbose_name_plural = _("settlement lines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "home_province", "serving_province"],
+                name="%(app_label)s_%(class)s_month_pair",
+                violation_error_message=_("One line per month and pair of provinces."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.home_province}→{self.serving_province} {self.amount}"

@@ -12,16 +12,21 @@ Two roles, both in every province:
   redemption debit, ``release`` gives it back; each answers HQ
   (``redemption.national.outcome``). One ``NationalHold`` row per request id makes every
   step idempotent, and a release that comes first leaves a row that refuses a late hold.
+
+Both roles also keep HQ's inter-province settlement lines that concern this province
+(``apply_settlement``, topic ``redemption.settlement``, R2.4.9): the points cost page reads
+them, never HQ's tables.
 """
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 import sync
@@ -31,12 +36,18 @@ from province.customers.choices import CustomerStatus
 from province.loyalty import ledger
 from province.loyalty.redemption import customer_standing
 from province.national.choices import HoldStatus, VisitingRedemptionStatus
-from province.national.models import NationalHold, NationalItem, VisitingRedemption
+from province.national.models import (
+    NationalHold,
+    NationalItem,
+    SettlementLine,
+    VisitingRedemption,
+)
 from shared.errors import Conflict
 from sync import directory
 
 HQ = directory.hq_schema()
 Status = VisitingRedemptionStatus
+MAX_KEY_LENGTH = 90  # as the points counter's keys (province/loyalty/redemption.py)
 
 
 # --- the national catalogue (from HQ) --------------------------------------------------------
@@ -78,7 +89,12 @@ def catalog_version() -> int | None:
 
 @transaction.atomic
 def request_redemption(
-    entry: directory.DirectoryEntry, item_code: str, quantity: int, *, actor
+    entry: directory.DirectoryEntry,
+    item_code: str,
+    quantity: int,
+    *,
+    actor,
+    idempotency_key: str = "",
 ) -> VisitingRedemption:
     """A visiting member (found in HQ's directory) redeems ``quantity`` × a national item
     here. Nothing is handed over yet: the home province must first reserve the points."""
@@ -93,6 +109,7 @@ def request_redemption(
         raise ValidationError({"item": _("Choose an item of the national catalogue.")})
     redemption = VisitingRedemption(
         request_id=uuid.uuid4(),
+        idempotency_key=idempotency_key,
         card_number=entry.card_number,
         home_province=entry.home_province,
         name_masked=entry.name_masked,
@@ -122,6 +139,61 @@ def request_redemption(
         to=HQ,
     )
     return redemption
+
+
+def _check_key(key) -> str:
+    key = key.strip() if isinstance(key, str) else ""
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise ValidationError(
+            {
+                "idempotency_key": _("Give an idempotency key of 1–%(max)d characters.")
+                % {"max": MAX_KEY_LENGTH}
+            }
+        )
+    return key
+
+
+def _earlier(key: str, entry, item_code: str, quantity) -> VisitingRedemption | None:
+    """The request already made with ``key``; Conflict if it was for something else."""
+    found = VisitingRedemption.objects.filter(idempotency_key=key).first()
+    if found is not None and (found.card_number, found.item, found.quantity) != (
+        entry.card_number,
+        item_code,
+        quantity,
+    ):
+        raise Conflict(
+            _("This idempotency key was already used for another redemption."),
+            code="idempotency_key_reused",
+            fields={"idempotency_key": [key]},
+        )
+    return found
+
+
+def request_redemption_once(
+    entry: directory.DirectoryEntry,
+    item_code: str,
+    quantity: int,
+    *,
+    actor,
+    idempotency_key: str,
+) -> tuple[VisitingRedemption, bool]:
+    """``request_redemption`` with a client's idempotency key (required): a retry with the
+    same key returns the first request and asks HQ nothing (False: not made now); the same
+    key for another card, item or quantity is a Conflict."""
+    key = _check_key(idempotency_key)
+    found = _earlier(key, entry, item_code, quantity)
+    if found is not None:
+        return found, False
+    try:
+        with transaction.atomic():
+            made = request_redemption(entry, item_code, quantity, actor=actor, idempotency_key=key)
+            return made, True
+    except IntegrityError:
+        # The same key, sent twice at the same moment: the other request won the race.
+        found = _earlier(key, entry, item_code, quantity)
+        if found is None:
+            raise
+        return found, False
 
 
 def translation_is_english() -> bool:
@@ -316,3 +388,30 @@ def release(payload: dict) -> NationalHold:
         hold.save(update_fields=["status", "reason", "updated_at"])
     _outcome(hold)
     return hold
+
+
+# --- the inter-province settlement (from HQ) -------------------------------------------------
+
+
+@transaction.atomic
+def apply_settlement(payload: dict) -> int:
+    """Store HQ's settlement lines of one month that concern this province (topic
+    ``redemption.settlement``, key = the month, R2.4.9). HQ sends a month whole each time
+    it changes, so its lines replace what was stored; the inbox skips stale versions."""
+    year, month = (int(part) for part in payload["month"].split("-"))
+    first_day = date(year, month, 1)
+    produced_at = parse_datetime(payload["produced_at"])
+    SettlementLine.objects.filter(month=first_day).delete()
+    SettlementLine.objects.bulk_create(
+        SettlementLine(
+            month=first_day,
+            home_province=line["home_province"],
+            serving_province=line["serving_province"],
+            amount=Decimal(line["amount"]),
+            redemptions=line["redemptions"],
+            points=line["points"],
+            produced_at=produced_at,
+        )
+        for line in payload["lines"]
+    )
+    return len(payload["lines"])

@@ -128,10 +128,11 @@ CLUB_READ = _crud(
 CLUB_SERVE = ("club.add_benefitusage", "club.add_visitingusage")
 CLUB_ENROL = ("club.add_clubmembership", "club.change_clubmembership", "club.add_clubactivity")
 CLUB_ALL = CLUB_READ + CLUB_SERVE + CLUB_ENROL
-# National redemption (R6.5.3): the desks that serve visiting club members redeem for them.
-NATIONAL_REDEEM = _crud("national.nationalitem", actions=("view",)) + _crud(
-    "national.visitingredemption", actions=("view", "add", "change")
-)
+# National redemption (R6.5.3): the desks that serve visiting club members redeem for them;
+# the same roles see their own members' redemptions elsewhere (rows scoped by customer).
+NATIONAL_REDEEM = _crud(
+    "national.nationalitem", "national.nationalhold", actions=("view",)
+) + _crud("national.visitingredemption", actions=("view", "add", "change"))
 HQ_CLUB_READ = _crud(
     "hqclub.clubtier",
     "hqclub.clubbenefit",
@@ -350,7 +351,12 @@ ROLES: tuple[Role, ...] = (
         + BLACKLIST_READ
         + POINTS_COST
         + CLUB_READ
-        + _crud("national.nationalitem", "national.visitingredemption", actions=("view",))
+        + _crud(
+            "national.nationalitem",
+            "national.visitingredemption",
+            "national.nationalhold",
+            actions=("view",),
+        )
         + INDICATORS_READ
         + STANDARDS_READ,
     ),

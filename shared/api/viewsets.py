@@ -4,6 +4,10 @@ They authenticate (settings), check role permissions, restrict rows to what the 
 see (``visible_to``), filter (django-filter), order and paginate by cursor, and audit
 unmasked personal data. Writes go through the resource's service functions: concrete
 viewsets implement ``perform_create``/``perform_update``/``perform_destroy`` by calling them.
+
+``TenantModelViewSet`` offers every action, ``TenantReadOnlyViewSet`` list and retrieve,
+``TenantGenericViewSet`` none, so a resource
+mixes in only the actions it has (a read-only record, a create that is a service call).
 """
 
 from rest_framework import viewsets
@@ -15,7 +19,7 @@ from shared.accounts.services import record_personal_data_access
 
 
 class TenantScopedMixin:
-    # Visibility, default ordering and the personal-data audit, for any viewset class.
+    # Rows through ``visible_to(user)``, newest first by default, unmasking audited.
     ordering = ("-id",)
 
     def get_queryset(self):
@@ -35,4 +39,9 @@ class TenantModelViewSet(TenantScopedMixin, viewsets.ModelViewSet):
 
 class TenantReadOnlyViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     # List and retrieve only: resources written elsewhere (sync handlers, pages).
+    pass
+
+
+class TenantGenericViewSet(TenantScopedMixin, viewsets.GenericViewSet):
+    # No action: a resource mixes in the ones it has (e.g. a create that is a service call).
     pass

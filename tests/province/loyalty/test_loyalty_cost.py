@@ -339,6 +339,9 @@ def test_r2_4_9_excel_export_has_every_section(scenario, page):
         "Points flow by month",
         "Redemption cost by month",
         "Redemption cost by item",
+        # The administrator sees the whole province: the national settlement too (R6.5.3).
+        "Settlement by month",
+        "Settlement by province",
     ]
     summary = {row[0]: row[1] for row in workbook["Summary"].iter_rows(values_only=True)}
     assert summary["Outstanding points"] == TOTAL
