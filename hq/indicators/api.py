@@ -83,8 +83,19 @@ def _month(request, name: str = "period", required: bool = True):
     return month
 
 
+def _text_param(request, name: str) -> str:
+    """A text query parameter, checked like a serializer field (a NUL byte is a 400 on
+    ``name``, not a database error)."""
+    try:
+        return serializers.CharField(max_length=64, allow_blank=True).run_validation(
+            request.query_params.get(name) or ""
+        )
+    except ValidationError as exc:
+        raise ValidationError({name: exc.detail}) from None
+
+
 def _definition(request) -> IndicatorDefinition:
-    code = request.query_params.get("indicator") or ""
+    code = _text_param(request, "indicator")
     definition = IndicatorDefinition.objects.filter(code=code).first()
     if definition is None:
         raise ValidationError({"indicator": ["Unknown indicator."]})
@@ -163,7 +174,7 @@ class TrendView(APIView):
     def get(self, request):
         definition = _definition(request)
         trend = selectors.trend(
-            definition, selectors.periods(), province=request.query_params.get("province")
+            definition, selectors.periods(), province=_text_param(request, "province") or None
         )
         return Response([{"period": f"{m:%Y-%m}", "value": _text(v)} for m, v in trend])
 

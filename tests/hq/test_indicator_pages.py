@@ -84,6 +84,9 @@ def test_api_national_ranking_trend_and_facts_a1(api_client, reported):
     assert [f["value"] for f in facts["results"]] == ["300.0000"]
     bad = client.get("/api/indicators/ranking/?indicator=NOPE")
     assert bad.status_code == 400 and "indicator" in bad.json()["fields"]
+    for query in ("indicator=KC%00", "indicator=KC_REVENUE&province=b%00j"):  # schemathesis
+        bad = client.get(f"/api/indicators/trend/?{query}")
+        assert bad.status_code == 400, query
 
 
 def test_catalogue_page_and_publication_need_hq_admin_r11_2(tenant_client, reported):
