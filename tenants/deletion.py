@@ -8,7 +8,8 @@ the collector is taught to skip those relations: the same test django-tenants' r
 decide which apps a schema has (``allow_migrate``).
 """
 
-from django.db.models import deletion
+from django.db.models import deletion, signals
+from django_tenants import signals as tenant_signals
 from django_tenants.routers import TenantSyncRouter
 from django_tenants.utils import get_tenant_database_alias
 
@@ -28,3 +29,17 @@ def candidate_relations_in_this_schema(opts):
 def install() -> None:
     """Called once from ``TenantsConfig.ready``."""
     deletion.get_candidate_relations_to_delete = candidate_relations_in_this_schema
+    _listen_to_tenant_deletes_only()
+
+
+def _listen_to_tenant_deletes_only() -> None:
+    """django-tenants listens to ``post_delete`` of every model (to drop a deleted tenant's
+    schema), and a model with a delete listener cannot be fast-deleted: every
+    ``queryset.delete()`` in the project loaded each row first (replacing a month of
+    indicator facts fetched all of them). The callback only acts on tenants, so it now
+    listens to the tenant model alone."""
+    from tenants.models import Tenant
+
+    callback = tenant_signals.tenant_delete_callback
+    signals.post_delete.disconnect(callback)
+    signals.post_delete.connect(callback, sender=Tenant, weak=False)

@@ -116,3 +116,12 @@ def bj(db):
 def sh(db):
     with in_tenant("sh"):
         yield get_tenant("sh")
+
+
+@pytest.fixture
+def english():
+    """Service messages in English, for tests that read them (zh-hans is the default)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -18,7 +18,7 @@ from tests.conftest import in_tenant
 from tests.factories import make_org, make_user
 from tests.hq.standards_scenario import SLA_HOURS, SLAS, sla_content
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 PROVINCES = ("bj", "sh")
 

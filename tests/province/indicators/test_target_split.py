@@ -18,7 +18,7 @@ from tests.conftest import in_tenant
 from tests.factories import make_org
 from tests.province.indicators.indicator_scenarios import OCTOBER, beijing
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 SEPTEMBER = date(2026, 9, 1)
 
