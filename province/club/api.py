@@ -10,7 +10,8 @@
 - ``directory``: look a member of any province up by ``card_number`` or ``phone``.
 """
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -155,11 +156,18 @@ class DirectoryEntrySerializer(serializers.Serializer):
 
 
 class DirectoryQuerySerializer(serializers.Serializer):
-    """The directory lookup's query: bad text (a NUL byte, a 500-character "card number")
-    is a 400 with field errors, not a database error."""
+    """A directory lookup: a card number or a mobile number. Bad text (a NUL byte, a
+    500-character "card number") is a 400 with field errors, not a database error."""
 
     card_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        if not attrs.get("card_number") and not attrs.get("phone"):
+            raise serializers.ValidationError(
+                {"card_number": [_("Give the member's card number or mobile number.")]}
+            )
+        return attrs
 
 
 class ClubMembershipViewSet(
@@ -287,21 +295,16 @@ class DirectoryViewSet(viewsets.ViewSet):
     """Find an active club member of any province (HQ's directory)."""
 
     permission_classes = [requires("club.view_visitingusage")]
+    entry_serializer = DirectoryEntrySerializer
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("card_number", str, required=False),
-            OpenApiParameter("phone", str, required=False),
-        ],
-        responses=DirectoryEntrySerializer,
-    )
+    @extend_schema(parameters=[DirectoryQuerySerializer], responses=DirectoryEntrySerializer)
     def list(self, request):
         query = DirectoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         entry = directory.find_member(
-            card_number=query.validated_data.get("card_number", ""),
-            phone=query.validated_data.get("phone", ""),
+            card_number=query.validated_data.get("card_number", "").strip(),
+            phone=query.validated_data.get("phone", "").replace(" ", ""),
         )
         if entry is None:
-            raise NotFound()
-        return Response(DirectoryEntrySerializer(entry).data)
+            raise NotFound(_("No active club member has this card or mobile number."))
+        return Response(self.entry_serializer(entry).data)

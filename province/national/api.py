@@ -23,11 +23,13 @@ from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from province.club.api import DirectoryEntrySerializer, DirectoryQuerySerializer
+from province.club.api import DirectoryViewSet as ClubDirectoryViewSet
 from province.national import services
 from province.national.filters import (
     NationalHoldFilterSet,
@@ -59,27 +61,7 @@ def find_member(card_number: str = "", phone: str = ""):
 # --- serializers -------------------------------------------------------------------------
 
 
-class MemberQuerySerializer(serializers.Serializer):
-    card_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
-
-    def validate(self, attrs):
-        if not attrs.get("card_number") and not attrs.get("phone"):
-            raise serializers.ValidationError(
-                {"card_number": [_("Give the member's card number or mobile number.")]}
-            )
-        return attrs
-
-
-class VisitingMemberSerializer(serializers.Serializer):
-    card_number = serializers.CharField()
-    home_province = serializers.CharField()
-    tier = serializers.CharField()
-    status = serializers.CharField()
-    level = serializers.CharField()
-    name_masked = serializers.CharField()
-    phone_masked = serializers.CharField()
-    since = serializers.DateField()
+class VisitingMemberSerializer(DirectoryEntrySerializer):
     is_local = serializers.SerializerMethodField(
         help_text=gettext_lazy("A member of this province: redeem at the points counter.")
     )
@@ -138,7 +120,7 @@ class VisitingRedemptionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class VisitingRequestSerializer(MemberQuerySerializer):
+class VisitingRequestSerializer(DirectoryQuerySerializer):
     """What a national redemption needs; the key may come from the ``Idempotency-Key``
     header. Item and quantity are checked by the service (field errors, user's language)."""
 
@@ -183,25 +165,15 @@ class NationalHoldSerializer(serializers.ModelSerializer):
 # --- viewsets ----------------------------------------------------------------------------
 
 
-class DirectoryViewSet(viewsets.ViewSet):
+class DirectoryViewSet(ClubDirectoryViewSet):
     """Find a servable club member of any province (R6.5.3)."""
 
     permission_classes = [requires("national.view_visitingredemption")]
+    entry_serializer = VisitingMemberSerializer
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("card_number", str, required=False),
-            OpenApiParameter("phone", str, required=False),
-        ],
-        responses=VisitingMemberSerializer,
-    )
+    @extend_schema(parameters=[DirectoryQuerySerializer], responses=VisitingMemberSerializer)
     def list(self, request):
-        query = MemberQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        entry = find_member(**query.validated_data)
-        if entry is None:
-            raise NotFound(_("No active club member has this card or mobile number."))
-        return Response(VisitingMemberSerializer(entry).data)
+        return super().list(request)
 
 
 class NationalItemViewSet(TenantReadOnlyViewSet):
