@@ -30,7 +30,9 @@ def _given(value):
 
 @province_schema.parametrize()
 @settings(
-    max_examples=30,
+    # 15 examples per operation: with 200+ operations, 30 made this test half of the suite's
+    # 13 minutes; every run draws new examples, so coverage still accumulates run by run.
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
