@@ -16,7 +16,8 @@ def upsert_newer(
     """Insert ``rows`` (dicts of field name → value) into ``model``'s table in one
     statement; where ``unique`` already exists, overwrite the row only if the incoming
     ``version`` is newer. Fields named in ``now`` are set to the statement's time (what
-    ``auto_now`` does for a model ``save``). Returns how many rows were written.
+    ``auto_now`` does for a model ``save``). ``unique`` values must be distinct within
+    ``rows`` (a batch handler gets one message per key). Returns how many rows were written.
 
     Django's ``bulk_create(update_conflicts=True)`` cannot put a condition on the update,
     and without it a late message would roll a newer row back.
@@ -32,11 +33,12 @@ def upsert_newer(
     columns = [f.column for f in fields] + [f.column for f in stamped]
     quote = connection.ops.quote_name
     table = quote(opts.db_table)
-    updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns if c != unique)
+    unique_column = opts.get_field(unique).column
+    updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns if c != unique_column)
     template = "(" + ", ".join(["%s"] * len(fields) + ["now()"] * len(stamped)) + ")"
     # Only quoted names from the model's metadata go into the text; values are parameters.
     insert = ", ".join(quote(c) for c in columns)
-    conflict = quote(opts.get_field(unique).column)
+    conflict = quote(unique_column)
     newer = quote(opts.get_field(version).column)
     sql = (
         f"INSERT INTO {table} ({insert}) VALUES %s ON CONFLICT ({conflict}) "  # noqa: S608
