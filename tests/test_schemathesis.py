@@ -30,9 +30,7 @@ def _given(value):
 
 @province_schema.parametrize()
 @settings(
-    # 15 examples per operation: with 200+ operations, 30 made this test half of the suite's
-    # 13 minutes; every run draws new examples, so coverage still accumulates run by run.
-    max_examples=15,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
