@@ -5,7 +5,8 @@ With K provinces (default 3; the issue's size is 31) × N demo customers (defaul
 enrolled and HQ's club rules and indicator catalogue received:
 
 - **full consolidation**: every province re-publishes what HQ holds about it as a full resync
-  does: its whole roster (``club.member``) and its 12 stored indicator months
+  does: its whole roster (``club.member`` snapshot, sent as ``club.roster`` messages of up to
+  1,000 rows) and its 12 stored indicator months
   (``indicators.snapshot``), through the registered snapshot publishers in resync-sized
   chunks; then every outbox is relayed to HQ batch by batch with ``relay_outbox`` (the
   worker's code path) until nothing is due. Computing the months is the province's monthly

@@ -315,7 +315,9 @@ SYNC_RETRY_BASE_SECONDS = env_int("SYNC_RETRY_BASE_SECONDS", 30)
 SYNC_RETRY_MAX_SECONDS = env_int("SYNC_RETRY_MAX_SECONDS", 3600)
 SYNC_BATCH_SIZE = env_int("SYNC_BATCH_SIZE", 500)
 # Keys re-published per transaction by a full resync (issue 5 item 6).
-SYNC_RESYNC_CHUNK_SIZE = env_int("SYNC_RESYNC_CHUNK_SIZE", 500)
+SYNC_RESYNC_CHUNK_SIZE = env_int("SYNC_RESYNC_CHUNK_SIZE", 2000)
+# Rows per message of a bulk topic (``club.roster``): the protocol's rows are per message.
+SYNC_BULK_MESSAGE_ROWS = env_int("SYNC_BULK_MESSAGE_ROWS", 1000)
 # An unanswered resync request stops blocking a new one after this long.
 SYNC_RESYNC_STALE_SECONDS = env_int("SYNC_RESYNC_STALE_SECONDS", 3600)
 # Key of the member directory's phone hashes (HMAC): the same in every tenant, kept secret,

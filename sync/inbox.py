@@ -90,12 +90,13 @@ RETURNING key
 def _receive_run(run: list[Envelope]) -> int:
     """Store and apply a run of one source and topic with a few statements: insert the
     new messages (as applied), advance the version of their keys, hand the newest message
-    of each advanced key to the topic's batch handler, mark the others stale. All in a
+    of each advanced key to the topic's batch handler, mark the others stale (an ungated
+    topic hands over every new message). All in a
     savepoint; if anything raises, the run is applied one message at a time instead, so
     each message gets its own outcome and a bad one fails alone."""
     from psycopg2.extras import execute_values
 
-    source, topic = run[0].source, run[0].topic
+    topic = run[0].topic
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             now = timezone.now()
@@ -113,18 +114,8 @@ def _receive_run(run: list[Envelope]) -> int:
                 )
             }
             fresh = [e for e in run if str(uuid.UUID(e.message_id)) in fresh_ids]
-            newest: dict[str, Envelope] = {}
-            for envelope in fresh:
-                if envelope.key not in newest or envelope.version > newest[envelope.key].version:
-                    newest[envelope.key] = envelope
-            keys = sorted(newest)  # lock in key order: no deadlock with another run
-            cursor.execute(
-                _ADVANCE_VERSIONS,
-                [source, topic, keys, [newest[key].version for key in keys]],
-            )
-            advanced = {row[0] for row in cursor.fetchall()}
-            to_apply = [newest[key] for key in keys if key in advanced]
             spec = get_topic(topic)
+            to_apply = _newer_than_applied(cursor, fresh) if spec.gated else fresh
             for envelope in to_apply:
                 validate_payload(spec, envelope.payload)
             if to_apply:
@@ -141,6 +132,21 @@ def _receive_run(run: list[Envelope]) -> int:
             "Batch of %d %s messages failed (%s); applying them one by one", len(run), topic, exc
         )
         return sum(_receive_one(envelope) for envelope in run)
+
+
+def _newer_than_applied(cursor, fresh: list[Envelope]) -> list[Envelope]:
+    """The newest message of each key whose applied version it advances (the gate)."""
+    if not fresh:
+        return []
+    newest: dict[str, Envelope] = {}
+    for envelope in fresh:
+        if envelope.key not in newest or envelope.version > newest[envelope.key].version:
+            newest[envelope.key] = envelope
+    keys = sorted(newest)  # lock in key order: no deadlock with another run
+    source, topic = fresh[0].source, fresh[0].topic
+    cursor.execute(_ADVANCE_VERSIONS, [source, topic, keys, [newest[k].version for k in keys]])
+    advanced = {row[0] for row in cursor.fetchall()}
+    return [newest[key] for key in keys if key in advanced]
 
 
 def _row_of(envelope: Envelope) -> list:
@@ -167,15 +173,17 @@ def apply_message(message: InboxMessage) -> InboxMessage:
     message.attempts += 1
     try:
         with transaction.atomic():
-            applied = _lock_applied_version(message)
-            if applied.version >= message.version:
+            spec = get_topic(message.topic)
+            applied = _lock_applied_version(message) if spec.gated else None
+            if applied is not None and applied.version >= message.version:
                 message.status = InboxStatus.STALE
             else:
                 # Validated again on arrival: the sender may run an older payload schema.
-                validate_payload(get_topic(message.topic), message.payload)
+                validate_payload(spec, message.payload)
                 _handle(_envelope_of(message))
-                applied.version = message.version
-                applied.save(update_fields=["version", "applied_at"])
+                if applied is not None:
+                    applied.version = message.version
+                    applied.save(update_fields=["version", "applied_at"])
                 message.status = InboxStatus.APPLIED
                 message.applied_at = now
             message.last_error = ""

@@ -23,6 +23,10 @@ class Topic:
     direction: str
     version: int
     payload: type[serializers.Serializer]
+    # Gated topics apply a key's messages newest-first-wins (``AppliedVersion``). A topic
+    # whose message carries many rows (a roster chunk) is not: every message is applied, and
+    # its handler compares each row's version itself (``sync.upsert_newer``).
+    gated: bool = True
 
 
 TOPICS: dict[str, Topic] = {}
@@ -32,8 +36,10 @@ BATCH_HANDLERS: dict[str, Callable] = {}
 FAILURE_HANDLERS: dict[str, Callable] = {}
 
 
-def register_topic(name: str, *, direction: str, version: int, payload) -> Topic:
-    topic = Topic(name, direction, version, payload)
+def register_topic(
+    name: str, *, direction: str, version: int, payload, gated: bool = True
+) -> Topic:
+    topic = Topic(name, direction, version, payload, gated)
     TOPICS[name] = topic
     return topic
 
@@ -55,7 +61,8 @@ def batch_handler(topic: str):
     """Register the decorated function as the set-based handler of ``topic``.
 
     It is called with a list of envelopes of that topic, at most one per key, each newer
-    than anything applied for its key, and must apply them all or raise. The inbox gives it
+    than anything applied for its key (for an ungated topic: every new message, in order),
+    and must apply them all or raise. The inbox gives it
     a whole delivery at once (DESIGN.md §4: a relay batch is applied in a few statements
     instead of a dozen per message); when it raises, the inbox applies the messages one by
     one (each a list of one), so a bad message fails alone, with its own error.
@@ -244,6 +251,15 @@ class ClubMemberPayload(serializers.Serializer):
     since = JsonDateField()
 
 
+class ClubRosterPayload(serializers.Serializer):
+    """Province → HQ: many roster rows in one message (a full resync, a province enrolling
+    its customers). Each row is applied as a ``club.member`` message of this message's
+    version would be; one message instead of one per member keeps the protocol's own rows
+    (outbox, inbox) per chunk, not per member."""
+
+    members = ClubMemberPayload(many=True, allow_empty=False)
+
+
 class ClubUsagePayload(serializers.Serializer):
     """Province → HQ: a member's total use of one benefit in one month (replaces the last)."""
 
@@ -278,6 +294,7 @@ class ClubVisitResultPayload(serializers.Serializer):
 
 register_topic("club.rules", direction=DOWN, version=1, payload=ClubRulesPayload)
 register_topic("club.member", direction=UP, version=1, payload=ClubMemberPayload)
+register_topic("club.roster", direction=UP, version=1, payload=ClubRosterPayload, gated=False)
 register_topic("club.usage", direction=UP, version=1, payload=ClubUsagePayload)
 register_topic("club.visit.request", direction=UP, version=1, payload=ClubVisitRequestPayload)
 register_topic("club.visit.apply", direction=DOWN, version=1, payload=ClubVisitRequestPayload)

@@ -69,3 +69,18 @@ def make_member_candidate(manager, *, level="gold", joined_on=date(2020, 1, 1), 
 
 def put_in_arrears(customer) -> None:
     make_bill(make_account(customer), date(2024, 1, 1), "100.00", amount_paid="0")
+
+
+def roster_rows(card_number: str | None = None) -> list[dict]:
+    """The roster rows the current province has published, oldest first, whether one per
+    message (``club.member``) or many (``club.roster``); only ``card_number``'s if given."""
+    from sync.models import OutboxMessage
+
+    rows = []
+    for topic, payload in (
+        OutboxMessage.objects.filter(topic__in=["club.member", "club.roster"])
+        .order_by("id")
+        .values_list("topic", "payload")
+    ):
+        rows += payload["members"] if topic == "club.roster" else [payload]
+    return [r for r in rows if card_number is None or r["card_number"] == card_number]

@@ -9,6 +9,11 @@ def apply_club_members(messages) -> None:
     services.apply_members(messages)
 
 
+@sync.batch_handler("club.roster")
+def apply_club_roster(messages) -> None:
+    services.apply_roster(messages)
+
+
 @sync.handler("club.usage")
 def apply_club_usage(message) -> None:
     services.apply_usage(message.source, message.version, message.payload)

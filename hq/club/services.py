@@ -167,22 +167,39 @@ def apply_members(messages) -> None:
     set-based: one upsert per table for a whole delivery.
 
     The sync core already skips stale versions per key; the roster keeps the version too
-    because a member could move home province (another source) in the future."""
-    roster, entries = [], []
+    because ``club.roster`` messages (not gated per key) carry the same rows."""
+    _apply_member_rows([(m.source, m.version, m.payload) for m in messages])
+
+
+def apply_roster(messages) -> None:
+    """Apply ``club.roster`` messages: each row as a ``club.member`` message of the roster
+    message's version. A card in several messages keeps its newest row."""
+    newest: dict[str, tuple] = {}
     for message in messages:
-        payload = message.payload
-        if payload["home_province"] != message.source:
-            raise ValueError(f"{message.source} sent a member of {payload['home_province']}")
+        for payload in message.payload["members"]:
+            card = payload["card_number"]
+            if card not in newest or newest[card][1] < message.version:
+                newest[card] = (message.source, message.version, payload)
+    _apply_member_rows(list(newest.values()))
+
+
+def _apply_member_rows(rows: list[tuple]) -> None:
+    """Upsert ``(source, version, payload)`` roster rows into the roster and HQ's directory,
+    newest version wins per card."""
+    roster, entries = [], []
+    for source, version, payload in rows:
+        if payload["home_province"] != source:
+            raise ValueError(f"{source} sent a member of {payload['home_province']}")
         row = {
             "card_number": payload["card_number"],
-            "home_province": message.source,
+            "home_province": source,
             "tier": payload["tier"],
             "status": payload["status"],
             "level": payload["level"],
             "name_masked": payload["name_masked"],
             "phone_masked": payload["phone_masked"],
             "since": payload["since"],
-            "version": message.version,
+            "version": version,
         }
         roster.append(row)
         entries.append({**row, "phone_key": payload["phone_key"]})

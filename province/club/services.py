@@ -1,9 +1,11 @@
 """The club's business operations in a province (R11.1, R6.5.3). One transaction each;
 every change HQ must know leaves as a sync message in the same transaction:
 
-- ``club.member`` (to HQ) on enrolment, every status change and every change of a live
-  member's name, phone or level (``republish_members_of``): the roster row, with the
-  name and phone masked and the phone as a keyed hash for the national directory;
+- ``club.member`` (to HQ) on a desk's enrolment and every status change: the roster row,
+  with the name and phone masked and the phone as a keyed hash for the national directory;
+- ``club.roster`` (to HQ): many such rows in one message, for sets of members (a province
+  enrolling its eligible customers, a full resync, customers whose name, phone or level
+  changed: ``republish_members_of``);
 - ``club.usage`` (to HQ) after a usage: the member's month total of that benefit;
 - ``club.visit.request`` (to HQ, which forwards it to the home province) when a visiting
   member uses a benefit here; the home province answers ``club.visit.result`` the same way.
@@ -12,6 +14,7 @@ every change HQ must know leaves as a sync message in the same transaction:
 import uuid
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
@@ -215,7 +218,8 @@ def republish_members_of(customer_ids: list[int]) -> int:
 
 
 def _publish_rows(queryset) -> int:
-    """Publish the roster rows of ``queryset``'s memberships with one outbox insert."""
+    """Publish the roster rows of ``queryset``'s memberships as ``club.roster`` messages of
+    up to ``SYNC_BULK_MESSAGE_ROWS`` rows each, with one outbox insert. Returns the rows."""
     rows = queryset.order_by("card_number").values_list(
         "card_number",
         "tier",
@@ -225,7 +229,18 @@ def _publish_rows(queryset) -> int:
         "customer__phone",
         "customer__level",
     )
-    return sync.publish_many("club.member", [_member_message(*row) for row in rows], to=HQ)
+    members = [_member_message(*row)[1] for row in rows]
+    size = settings.SYNC_BULK_MESSAGE_ROWS
+    chunks = [members[start : start + size] for start in range(0, len(members), size)]
+    sync.publish_many("club.roster", [(_range_key(c), {"members": c}) for c in chunks], to=HQ)
+    return len(members)
+
+
+def _range_key(members: list[dict]) -> str:
+    """A roster message's key names its card range (for the sync console; the topic is not
+    gated by key, HQ compares each row's version)."""
+    first, last = members[0]["card_number"], members[-1]["card_number"]
+    return first if first == last else f"{first}-{last}"
 
 
 TRANSITIONS = {

@@ -146,3 +146,30 @@ def test_an_invalid_payload_refuses_the_whole_publication(topics):
             )
         assert not OutboxMessage.objects.filter(topic="test.batch").exists()
     assert connection.schema_name == "public"
+
+
+@pytest.fixture
+def ungated(topics):
+    """``test.bulk``: the batch handler of ``test.batch`` on a topic that is not gated."""
+    register_topic("test.bulk", direction=DOWN, version=1, payload=CountPayload, gated=False)
+    BATCH_HANDLERS["test.bulk"] = BATCH_HANDLERS["test.batch"]
+    yield topics
+    for registry in (BATCH_HANDLERS, TOPICS):
+        registry.pop("test.bulk", None)
+
+
+def test_an_ungated_topic_applies_every_message_once_whatever_its_key(ungated):
+    """A bulk topic (``club.roster``) carries many rows per message, so its key does not
+    decide anything: every new message is applied, older versions of a key included, and
+    no applied-version row is kept; a repeated delivery still applies nothing twice."""
+    run = [envelope("test.bulk", "a", 5, 1), envelope("test.bulk", "a", 3, 2)]
+    with in_tenant("bj"):
+        assert receive(run) == 2
+        assert receive(run) == 0
+        assert receive(run[:1]) == 0
+        assert statuses(run) == [InboxStatus.APPLIED, InboxStatus.APPLIED]
+        assert not AppliedVersion.objects.filter(topic="test.bulk").exists()
+        single = envelope("test.bulk", "a", 1, 4)
+        assert receive([single]) == 1  # one at a time: no gate either
+        assert statuses([single]) == [InboxStatus.APPLIED]
+    assert ungated == [("batch", 2, [("a", 1), ("a", 2)]), ("batch", 1, [("a", 4)])]

@@ -68,7 +68,7 @@ def test_the_valid_sample_takes_the_fast_path():
     assert fast_validate(Sample, VALID) is not None
 
 
-@pytest.mark.parametrize("topic", ["club.member", "indicators.snapshot"])
+@pytest.mark.parametrize("topic", ["club.member", "club.roster", "indicators.snapshot"])
 def test_the_bulk_topics_are_compiled(topic):
     """The topics a full resync sends by the ten thousand must not fall back to DRF."""
     from sync import payloads

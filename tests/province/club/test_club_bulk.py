@@ -14,6 +14,7 @@ from tests.club_scenario import (
     make_member_candidate,
     put_in_arrears,
     relay,
+    roster_rows,
 )
 from tests.conftest import in_tenant
 from tests.factories import make_org
@@ -49,8 +50,8 @@ def test_enrol_eligible_enrols_exactly_the_eligible_and_tells_hq(club):
     assert all(
         x.history.count() == 1 for x in ClubMembership.objects.filter(pk__in=[x.pk for x in made])
     )
-    keys = set(OutboxMessage.objects.filter(topic="club.member").values_list("key", flat=True))
-    assert keys == set(numbers) | {already.card_number}
+    published = [row["card_number"] for row in roster_rows()]
+    assert sorted(published) == sorted(numbers + [already.card_number])
     rules = selectors.current_rules()
     assert not selectors.eligible_customers(rules).exists()
     assert services.enrol_eligible(actor=None) == []
@@ -76,12 +77,55 @@ def test_roster_snapshot_republishes_every_member_to_hq(club):
     relay("bj")
     snapshot = SNAPSHOTS["club.member"]
     assert snapshot.keys() == sorted(m.card_number for m in made)
-    before = OutboxMessage.objects.count()
+    before = len(roster_rows())
     snapshot.publish(snapshot.keys())
-    assert OutboxMessage.objects.count() == before + len(made)
+    assert sorted(r["card_number"] for r in roster_rows()[before:]) == snapshot.keys()
     with in_tenant("hq"):
         ClubMember.objects.all().delete()
     relay("bj")
     with in_tenant("hq"):
         assert ClubMember.objects.filter(status="ended").count() == 1
         assert ClubMember.objects.count() == len(made)
+
+
+def test_roster_rows_travel_in_messages_of_bounded_size(club, settings):
+    """Issue 5 "Performance": a set of members leaves as ``club.roster`` messages of at most
+    ``SYNC_BULK_MESSAGE_ROWS`` rows, keyed by their card range, and HQ applies every row."""
+    from hq.club.models import ClubMember
+    from sync.models import MemberDirectoryEntry
+
+    settings.SYNC_BULK_MESSAGE_ROWS = 2
+    for level in ("silver", "gold", "diamond"):
+        make_member_candidate(club.manager_a, level=level)
+    made = sorted(m.card_number for m in services.enrol_eligible(actor=None))
+
+    messages = list(OutboxMessage.objects.filter(topic="club.roster").order_by("id"))
+    assert [len(m.payload["members"]) for m in messages] == [2, 1]
+    assert [m.key for m in messages] == [f"{made[0]}-{made[1]}", made[2]]
+    relay("bj")
+    with in_tenant("hq"):
+        assert sorted(ClubMember.objects.values_list("card_number", flat=True)) == made
+        assert MemberDirectoryEntry.objects.filter(card_number__in=made).count() == 3
+
+
+def test_an_older_roster_row_never_overwrites_a_newer_member_message(club):
+    """A roster message is not gated per key: HQ compares each row's version, so a roster
+    row older than what HQ holds for that card (a late delivery) changes nothing, and a newer
+    one wins over an older ``club.member`` message."""
+    from dataclasses import replace
+
+    from hq.club.models import ClubMember
+    from hq.club.services import apply_roster
+    from sync.envelope import Envelope
+
+    (member,) = services.enrol([make_member_candidate(club.manager_a)], actor=club.admin.user)
+    relay("bj")
+    row = roster_rows(member.card_number)[-1]
+    with in_tenant("hq"):
+        held = ClubMember.objects.get(card_number=member.card_number)
+        late = Envelope("x", "bj", "hq", "club.roster", "k", held.version - 1, 1, {})
+        apply_roster([replace(late, payload={"members": [{**row, "status": "ended"}]})])
+        assert ClubMember.objects.get(pk=held.pk).status == "active"
+        newer = {"members": [{**row, "tier": "x"}]}
+        apply_roster([replace(late, version=held.version + 1, payload=newer)])
+        assert ClubMember.objects.get(pk=held.pk).tier == "x"

@@ -1,5 +1,5 @@
 """A club member's name, phone or level change reaches HQ's roster and directory (R11.1):
-the province re-publishes the roster row (``club.member``) in the transaction of the change
+the province re-publishes the roster row (``club.roster``) in the transaction of the change
 (customer update, level decision, merge), for live members only."""
 
 import pytest
@@ -13,7 +13,12 @@ from province.customers import services as customers
 from province.levels import services as levels
 from sync import directory
 from sync.models import MemberDirectoryEntry, OutboxMessage
-from tests.club_scenario import define_and_publish_club, make_member_candidate, relay
+from tests.club_scenario import (
+    define_and_publish_club,
+    make_member_candidate,
+    relay,
+    roster_rows,
+)
 from tests.conftest import in_tenant
 from tests.factories import make_customer, make_org
 
@@ -34,18 +39,14 @@ def club(db):
     return {"org": org, "customer": customer, "member": member}
 
 
-def _roster_messages(card_number: str) -> list[OutboxMessage]:
-    return list(OutboxMessage.objects.filter(topic="club.member", key=card_number).order_by("id"))
-
-
 def test_phone_change_republishes_and_hq_finds_the_member_by_the_new_phone(club):
     """R11.1: the directory finds a member by the phone the province holds now."""
     member = club["member"]
     with in_tenant("bj"):
         customers.update_customer(club["customer"], actor=club["org"].admin.user, phone=NEW_PHONE)
-        sent = _roster_messages(member.card_number)
+        sent = roster_rows(member.card_number)
         assert len(sent) == 2  # enrolment, then the change
-        payload = sent[-1].payload
+        payload = sent[-1]
         assert payload["phone_key"] == directory.phone_key(NEW_PHONE)
         assert payload["phone_masked"] == "136****5432"
         assert (payload["status"], payload["tier"], payload["level"]) == (
@@ -69,7 +70,7 @@ def test_phone_change_republishes_and_hq_finds_the_member_by_the_new_phone(club)
 def test_name_change_republishes_the_masked_name(club):
     with in_tenant("bj"):
         customers.update_customer(club["customer"], actor=None, name="李四光")
-        assert _roster_messages(club["member"].card_number)[-1].payload["name_masked"] == "李**"
+        assert roster_rows(club["member"].card_number)[-1]["name_masked"] == "李**"
 
 
 def test_changes_that_hq_does_not_hold_publish_nothing(club):
@@ -103,9 +104,9 @@ def test_level_change_republishes_and_a_drop_below_the_rules_keeps_the_membershi
     admin = club["org"].admin.user
     with in_tenant("bj"):
         levels.override_level(club["customer"], "diamond", actor=admin, reason="年度评审")
-        assert _roster_messages(member.card_number)[-1].payload["level"] == "diamond"
+        assert roster_rows(member.card_number)[-1]["level"] == "diamond"
         levels.override_level(club["customer"], "standard", actor=admin, reason="欠费降级")
-        payload = _roster_messages(member.card_number)[-1].payload
+        payload = roster_rows(member.card_number)[-1]
         assert (payload["level"], payload["tier"], payload["status"]) == (
             "standard",
             "platinum",
@@ -123,12 +124,12 @@ def test_suspended_members_are_republished_ended_ones_are_not(club):
     with in_tenant("bj"):
         services.change_status(member, "suspend", actor=None)
         customers.update_customer(club["customer"], actor=None, phone=NEW_PHONE)
-        last = _roster_messages(member.card_number)[-1].payload
+        last = roster_rows(member.card_number)[-1]
         assert (last["status"], last["phone_key"]) == ("suspended", directory.phone_key(NEW_PHONE))
         services.change_status(member, "end", actor=None)
-        count = len(_roster_messages(member.card_number))
+        count = len(roster_rows(member.card_number))
         customers.update_customer(club["customer"], actor=None, phone=OLD_PHONE)
-        assert len(_roster_messages(member.card_number)) == count
+        assert len(roster_rows(member.card_number)) == count
 
 
 def test_a_merge_moves_the_card_and_republishes_it_with_the_survivors_phone(club):
@@ -141,11 +142,11 @@ def test_a_merge_moves_the_card_and_republishes_it_with_the_survivors_phone(club
             survivor, club["customer"], actor=org.admin.user, reason="重复录入"
         )
         assert ClubMembership.objects.get(pk=member.pk).customer_id == survivor.pk
-        payload = _roster_messages(member.card_number)[-1].payload
+        payload = roster_rows(member.card_number)[-1]
         assert (payload["phone_key"], payload["level"]) == (
             directory.phone_key(NEW_PHONE),
             "diamond",
         )
         merging.revert_merge(merge, actor=org.admin.user)
-        payload = _roster_messages(member.card_number)[-1].payload
+        payload = roster_rows(member.card_number)[-1]
         assert (payload["phone_key"], payload["level"]) == (directory.phone_key(OLD_PHONE), "gold")
