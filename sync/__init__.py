@@ -5,10 +5,18 @@ receiving apps register handlers with ``@sync.handler(topic)``. Delivery (outbox
 inbox → handler) is this package's business and nobody else's.
 """
 
-from sync.bulk import upsert_newer
+from sync.bulk import insert_rows, upsert_newer
 from sync.registry import batch_handler, handler, on_failure
 
-__all__ = ["batch_handler", "handler", "on_failure", "publish", "publish_many", "upsert_newer"]
+__all__ = [
+    "batch_handler",
+    "handler",
+    "insert_rows",
+    "on_failure",
+    "publish",
+    "publish_many",
+    "upsert_newer",
+]
 
 
 def publish(topic: str, key: str, payload: dict, *, to: str):

@@ -1,4 +1,5 @@
-"""Set-based writes for batch handlers (``sync.batch_handler``): newest version wins."""
+"""Set-based writes for batch handlers (``sync.batch_handler``): an upsert where the newest
+version wins, and a plain insert."""
 
 import json
 from collections.abc import Sequence
@@ -29,28 +30,48 @@ def upsert_newer(
     if not rows:
         return 0
     opts = model._meta
+    quote = connection.ops.quote_name
+    table, columns, select, source, document = _json_rows(model, rows, now)
+    conflict = quote(opts.get_field(unique).column)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != conflict)
+    newer = quote(opts.get_field(version).column)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select} FROM {source} "  # noqa: S608
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {updates} WHERE {table}.{newer} < EXCLUDED.{newer}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [document])
+        return cursor.rowcount
+
+
+def insert_rows(model: type[models.Model], rows: Sequence[dict]) -> int:
+    """Insert ``rows`` (dicts of field name → value, the same keys in every row) into
+    ``model``'s table in one statement, sent as JSON like ``upsert_newer``'s: a batch
+    handler's rows without a model instance each. Returns how many rows were written."""
+    if not rows:
+        return 0
+    table, columns, select, source, document = _json_rows(model, rows, ())
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select} FROM {source}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [document])
+        return cursor.rowcount
+
+
+def _json_rows(model, rows: Sequence[dict], now: Sequence[str]) -> tuple:
+    """The table, quoted columns, select list and ``json_to_recordset`` source (one ``%s``
+    parameter: the returned document) of an insert of ``rows`` into ``model``.
+
+    Rows travel as one JSON document that PostgreSQL unpacks into typed columns: building a
+    VALUES list of thousands of rows costs more in Python and in the parser. Only quoted
+    names and types from the model's metadata go into the SQL text."""
+    opts = model._meta
+    quote = connection.ops.quote_name
     fields = [opts.get_field(name) for name in rows[0]]
     stamped = [opts.get_field(name) for name in now]
-    quote = connection.ops.quote_name
-    table = quote(opts.db_table)
-    columns = [f.column for f in fields] + [f.column for f in stamped]
-    unique_column = opts.get_field(unique).column
-    updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns if c != unique_column)
-    # Rows travel as one JSON document that PostgreSQL unpacks into typed columns: building
-    # a VALUES list of thousands of rows costs more in Python and in the parser.
-    record = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
+    columns = [quote(f.column) for f in [*fields, *stamped]]
     select = ", ".join([quote(f.column) for f in fields] + ["now()"] * len(stamped))
-    insert = ", ".join(quote(c) for c in columns)
-    conflict = quote(unique_column)
-    newer = quote(opts.get_field(version).column)
-    # Only quoted names and types from the model's metadata go into the text.
-    sql = (
-        f"INSERT INTO {table} ({insert}) SELECT {select} "  # noqa: S608
-        f"FROM json_to_recordset(%s::json) AS row({record}) ON CONFLICT ({conflict}) "
-        f"DO UPDATE SET {updates} WHERE {table}.{newer} < EXCLUDED.{newer}"
-    )
+    record = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
+    source = f"json_to_recordset(%s::json) AS row({record})"
     if any(f.column != f.name for f in fields):
         rows = [{f.column: row[f.name] for f in fields} for row in rows]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [json.dumps(rows, cls=DjangoJSONEncoder)])
-        return cursor.rowcount
+    return quote(opts.db_table), columns, select, source, json.dumps(rows, cls=DjangoJSONEncoder)

@@ -4,6 +4,7 @@ Runs in the destination tenant's schema. Storing and applying happen in one tran
 a message is applied exactly once however often it is delivered.
 """
 
+import json
 import logging
 import traceback
 import uuid
@@ -64,11 +65,17 @@ def _receive_one(envelope: Envelope) -> int:
     return 1
 
 
+# A run's messages travel as one JSON document (no VALUES list of payloads to build), and
+# are stored as applied; the ones already there are not returned.
 _INSERT_APPLIED = """
 INSERT INTO sync_inboxmessage
     (message_id, source, topic, key, version, schema_version, payload, status, attempts,
      last_error, received_at, applied_at)
-VALUES %s
+SELECT message_id, %(source)s, %(topic)s, key, version, schema_version, payload, %(status)s, 1,
+       '', %(now)s, %(now)s
+FROM json_to_recordset(%(run)s::json)
+    AS run(message_id uuid, key varchar(128), version bigint, schema_version smallint,
+           payload jsonb)
 ON CONFLICT (message_id) DO NOTHING
 RETURNING message_id
 """
@@ -94,26 +101,31 @@ def _receive_run(run: list[Envelope]) -> int:
     topic hands over every new message). All in a
     savepoint; if anything raises, the run is applied one message at a time instead, so
     each message gets its own outcome and a bad one fails alone."""
-    from psycopg2.extras import execute_values
-
-    topic = run[0].topic
+    source, topic = run[0].source, run[0].topic
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            now = timezone.now()
-            rows = [(*_row_of(e), InboxStatus.APPLIED, 1, "", now, now) for e in run]
-            template = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            fresh_ids = {
-                str(row[0])
-                for row in execute_values(
-                    cursor,
-                    _INSERT_APPLIED,
-                    rows,
-                    template=template,
-                    page_size=len(rows),
-                    fetch=True,
-                )
-            }
-            fresh = [e for e in run if str(uuid.UUID(e.message_id)) in fresh_ids]
+            messages = [
+                {
+                    "message_id": e.message_id,
+                    "key": e.key,
+                    "version": e.version,
+                    "schema_version": e.schema_version,
+                    "payload": e.payload,
+                }
+                for e in run
+            ]
+            cursor.execute(
+                _INSERT_APPLIED,
+                {
+                    "source": source,
+                    "topic": topic,
+                    "status": InboxStatus.APPLIED,
+                    "now": timezone.now(),
+                    "run": json.dumps(messages),
+                },
+            )
+            fresh_ids = {row[0] for row in cursor.fetchall()}
+            fresh = [e for e in run if uuid.UUID(e.message_id) in fresh_ids]
             spec = get_topic(topic)
             to_apply = _newer_than_applied(cursor, fresh) if spec.gated else fresh
             for envelope in to_apply:

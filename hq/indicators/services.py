@@ -75,41 +75,55 @@ def publish_definitions(*, actor=None, provinces: list[str] | None = None) -> De
 # --- snapshots (appendix 1: HQ consolidates) ---------------------------------------------------
 
 
-def apply_snapshot(province: str, message_version: int, payload: dict) -> ProvinceSnapshot:
-    """Replace ``province``'s facts of the snapshot's month by its rows, in one transaction.
+def apply_snapshots(messages) -> None:
+    """Replace each message's province × month of facts by its rows (topic
+    ``indicators.snapshot``), set-based: one delete and one insert for a whole delivery.
 
-    The sync inbox already skipped stale messages of the month (older versions of the same
+    The sync inbox already skipped stale messages of a month (older versions of the same
     key), so whatever arrives here is the province's newest truth for that month: delete
     and insert, never add to what was there (re-publishing never double-counts).
     """
-    period = parse_month(payload["period"])
-    version = payload["definitions_version"]
-    with transaction.atomic():
-        IndicatorFact.objects.filter(province=province, period=period).delete()
-        IndicatorFact.objects.bulk_create(
-            IndicatorFact(
-                province=province,
-                indicator=row["indicator"],
-                period=period,
-                dimension=row["dimension"],
-                member=row["member"],
-                value=_decimal(row["value"]),
-                definitions_version=version,
-            )
-            for row in payload["rows"]
-        )
-        snapshot, _created = ProvinceSnapshot.objects.update_or_create(
-            province=province,
-            period=period,
-            defaults={
-                "definitions_version": version,
-                "computed_at": parse_datetime(payload["computed_at"]) or timezone.now(),
-                "message_version": message_version,
-                "rows": len(payload["rows"]),
-            },
-        )
-        _record_completion(province, period, payload["targets"])
-    return snapshot
+    by_province: dict[str, dict[date, object]] = {}
+    for message in messages:
+        months = by_province.setdefault(message.source, {})
+        period = parse_month(message.payload["period"])
+        if period not in months or months[period].version < message.version:
+            months[period] = message
+    facts = []
+    for province, months in by_province.items():
+        IndicatorFact.objects.filter(province=province, period__in=list(months)).delete()
+        for period, message in months.items():
+            payload = message.payload
+            facts += [
+                {
+                    "province": province,
+                    "indicator": row["indicator"],
+                    "period": period,
+                    "dimension": row["dimension"],
+                    "member": row["member"],
+                    "value": row["value"],  # exact decimal text, cast by PostgreSQL
+                    "definitions_version": payload["definitions_version"],
+                }
+                for row in payload["rows"]
+            ]
+    sync.insert_rows(IndicatorFact, facts)
+    for province, months in by_province.items():
+        for period, message in sorted(months.items()):
+            _record_snapshot(province, period, message.version, message.payload)
+
+
+def _record_snapshot(province: str, period: date, message_version: int, payload: dict) -> None:
+    ProvinceSnapshot.objects.update_or_create(
+        province=province,
+        period=period,
+        defaults={
+            "definitions_version": payload["definitions_version"],
+            "computed_at": parse_datetime(payload["computed_at"]) or timezone.now(),
+            "message_version": message_version,
+            "rows": len(payload["rows"]),
+        },
+    )
+    _record_completion(province, period, payload["targets"])
 
 
 def _record_completion(province: str, period: date, completions: list[dict]) -> None:

@@ -247,3 +247,28 @@ def test_a_full_resync_republishes_the_stored_months_as_computed_a1():
         relay_all()
     assert facts("bj") == before  # the month as computed, not with the new bill
     assert facts("bj")[("KC_REVENUE", "", "")] == Decimal("1500")
+
+
+def test_months_delivered_together_are_applied_together_each_replacing_its_own_a1():
+    """Issue 5 "Performance": a delivery of several months (a resync) is applied set-based;
+    each month replaces only its own facts, the newest computation of a month wins."""
+    from datetime import date
+
+    september = date(OCTOBER.year, OCTOBER.month - 1, 1)
+    with in_tenant("bj"):
+        beijing()
+        services.compute_indicators(september)
+        services.compute_indicators(OCTOBER)
+        from province.customers.models import Customer
+
+        make_bill(make_account(Customer.objects.get(city="Tongzhou")), OCTOBER, 250)
+        services.compute_indicators(OCTOBER)  # a newer October in the same delivery
+        relay_all()
+    with in_tenant("hq"):
+        statuses = InboxMessage.objects.filter(topic="indicators.snapshot").order_by("id")
+        assert [m.status for m in statuses] == ["applied", "stale", "applied"]
+        by_month = {s.period: s.rows for s in ProvinceSnapshot.objects.filter(province="bj")}
+        assert set(by_month) == {september, OCTOBER}
+        for period, rows in by_month.items():
+            assert IndicatorFact.objects.filter(province="bj", period=period).count() == rows
+    assert facts("bj")[("KC_REVENUE", "", "")] == Decimal("1750")
