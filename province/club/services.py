@@ -73,11 +73,12 @@ def _next_card_number() -> str:
     return f"{code}{value:08d}"
 
 
-def _member_message(card_number, tier, status, since, name, phone, level) -> tuple[str, dict]:
-    """The ``club.member`` key and payload of one roster row (no raw personal data)."""
-    return card_number, {
+def _member_payload(card_number, tier, status, since, name, phone, level, *, home: str) -> dict:
+    """The roster row of one member for HQ (no raw personal data): ``club.member``'s
+    payload, and one of ``club.roster``'s rows."""
+    return {
         "card_number": card_number,
-        "home_province": connection.schema_name,
+        "home_province": home,
         "tier": tier,
         "status": status,
         "name_masked": mask_name(name) or "",
@@ -90,7 +91,7 @@ def _member_message(card_number, tier, status, since, name, phone, level) -> tup
 
 def publish_member(membership: ClubMembership) -> None:
     customer = membership.customer
-    key, payload = _member_message(
+    payload = _member_payload(
         membership.card_number,
         membership.tier,
         membership.status,
@@ -98,8 +99,9 @@ def publish_member(membership: ClubMembership) -> None:
         customer.name,
         customer.phone,
         customer.level,
+        home=connection.schema_name,
     )
-    sync.publish("club.member", key, payload, to=HQ)
+    sync.publish("club.member", membership.card_number, payload, to=HQ)
 
 
 @transaction.atomic
@@ -229,7 +231,8 @@ def _publish_rows(queryset) -> int:
         "customer__phone",
         "customer__level",
     )
-    members = [_member_message(*row)[1] for row in rows]
+    home = connection.schema_name
+    members = [_member_payload(*row, home=home) for row in rows]
     size = settings.SYNC_BULK_MESSAGE_ROWS
     chunks = [members[start : start + size] for start in range(0, len(members), size)]
     sync.publish_many("club.roster", [(_range_key(c), {"members": c}) for c in chunks], to=HQ)
