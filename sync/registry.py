@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from rest_framework import serializers
 
+from shared.vocab.club import LevelDropPolicy
 from shared.vocab.customer_levels import LEVEL_ORDER
 from shared.vocab.service_requests import RequestKind
 
@@ -234,6 +235,13 @@ class ClubRulesPayload(serializers.Serializer):
     min_level = serializers.CharField(max_length=16)
     min_tenure_months = serializers.IntegerField(min_value=0)
     exclude_arrears = serializers.BooleanField()
+    # Added after the first publications, with defaults meaning what a province did before
+    # they existed (keep the membership and its tier): an older payload still validates and
+    # means the same, so the schema stays at version 1 (docs/club.md, "Level changes").
+    level_drop = serializers.ChoiceField(
+        choices=LevelDropPolicy.values, default=LevelDropPolicy.KEEP
+    )
+    tier_follows_level = serializers.BooleanField(default=False)
     tiers = ClubTierPayload(many=True)
 
 

@@ -28,9 +28,10 @@ def round_trip() -> None:
         relay("bj", "sh", "hq")
 
 
-def define_and_publish_club(allowance: int = 3):
+def define_and_publish_club(allowance: int = 3, **entry):
     """金卡 ← silver, 白金 ← gold, 钻石 ← diamond; each with a lounge benefit; published to
-    every province and relayed. Returns HQ's admin user."""
+    every province and relayed. ``entry`` overrides entry rules (``level_drop``…). Returns
+    HQ's admin user."""
     from hq.club import services
 
     previous = connection.tenant
@@ -54,12 +55,26 @@ def define_and_publish_club(allowance: int = 3):
                 yearly_allowance=allowance,
             )
         services.save_entry_rules(
-            actor=admin, min_level="silver", min_tenure_months=12, exclude_arrears=True
+            actor=admin,
+            **{"min_level": "silver", "min_tenure_months": 12, "exclude_arrears": True, **entry},
         )
         services.publish_rules(actor=admin)
     relay("hq")
     connection.set_tenant(previous)
     return admin
+
+
+def republish_entry_rules(**entry) -> None:
+    """HQ changes its entry rules (``level_drop``, ``min_level``…), publishes the next
+    version and relays it to every province."""
+    from hq.club import services
+
+    previous = connection.tenant
+    with in_tenant("hq"):
+        services.save_entry_rules(actor=None, **entry)
+        services.publish_rules(actor=None)
+    relay("hq")
+    connection.set_tenant(previous)
 
 
 def make_member_candidate(manager, *, level="gold", joined_on=date(2020, 1, 1), **kwargs):

@@ -31,7 +31,13 @@ class BenefitForm(BootstrapFormMixin, forms.ModelForm):
 class EntryRulesForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = ClubEntryRules
-        fields = ["min_level", "min_tenure_months", "exclude_arrears"]
+        fields = [
+            "min_level",
+            "min_tenure_months",
+            "exclude_arrears",
+            "level_drop",
+            "tier_follows_level",
+        ]
 
 
 class VisitFilterForm(BootstrapFormMixin, forms.Form):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from hq.club.choices import BenefitKind, MemberStatus, VisitStatus
 from shared.models import TimeStampedModel
 from shared.scoping import ScopedManager
-from shared.vocab.club import refusal_text
+from shared.vocab.club import LevelDropPolicy, refusal_text
 from shared.vocab.customer_levels import NationalLevel
 
 
@@ -102,7 +102,8 @@ class ClubBenefit(_HQOnly, _ChangedBy):
 
 
 class ClubEntryRules(_ChangedBy):
-    """Who may join (one row): minimum level, minimum tenure, no bills in arrears."""
+    """Who may join (one row): minimum level, minimum tenure, no bills in arrears; and what
+    becomes of a member whose level later drops below them, or moves to another tier's."""
 
     min_level = models.CharField(
         _("minimum level"),
@@ -112,6 +113,25 @@ class ClubEntryRules(_ChangedBy):
     )
     min_tenure_months = models.PositiveSmallIntegerField(_("minimum tenure (months)"), default=12)
     exclude_arrears = models.BooleanField(_("refuse customers in arrears"), default=True)
+    level_drop = models.CharField(
+        _("members whose level drops below the entry rules"),
+        max_length=16,
+        choices=LevelDropPolicy.choices,
+        default=LevelDropPolicy.KEEP,
+        help_text=_(
+            "Applied by the provinces when a member's level changes, and to every member "
+            "when a version is published. A suspension is lifted when the level qualifies "
+            "again; an ended member may enrol again."
+        ),
+    )
+    tier_follows_level = models.BooleanField(
+        _("the tier follows the level"),
+        default=False,
+        help_text=_(
+            "When a member's level qualifies for another tier, move the card to that tier "
+            "(up or down). Otherwise a card keeps the tier it was enrolled in."
+        ),
+    )
 
     class Meta:
         ordering = ["id"]

@@ -24,12 +24,19 @@ from hq.club.models import (
     VisitRouting,
 )
 from shared.errors import Conflict
+from shared.vocab.club import LevelDropPolicy
 from shared.vocab.customer_levels import LEVEL_ORDER
 from sync import directory
 
 TIER_FIELDS = ("code", "name_zh", "name_en", "rank", "levels", "is_active")
 BENEFIT_FIELDS = ("tier", "code", "name_zh", "name_en", "kind", "yearly_allowance", "is_active")
-ENTRY_FIELDS = ("min_level", "min_tenure_months", "exclude_arrears")
+ENTRY_FIELDS = (
+    "min_level",
+    "min_tenure_months",
+    "exclude_arrears",
+    "level_drop",
+    "tier_follows_level",
+)
 
 
 # --- definitions -------------------------------------------------------------------------
@@ -83,6 +90,7 @@ def save_benefit(benefit: ClubBenefit | None = None, *, actor, **fields) -> Club
 
 
 def entry_rules() -> ClubEntryRules:
+    """The one row of entry rules (created with the defaults on first use)."""
     rules = ClubEntryRules.objects.order_by("id").first()
     return rules or ClubEntryRules.objects.create()
 
@@ -95,6 +103,8 @@ def save_entry_rules(*, actor, **fields) -> ClubEntryRules:
             setattr(rules, name, fields[name])
     if rules.min_level not in LEVEL_ORDER:
         raise ValidationError({"min_level": _("Choose a customer level.")})
+    if rules.level_drop not in LevelDropPolicy.values:
+        raise ValidationError({"level_drop": _("Choose what happens to such members.")})
     rules.stamp(actor)
     rules.save()
     return rules
@@ -110,6 +120,8 @@ def rules_content(version: int) -> dict:
         "min_level": entry.min_level,
         "min_tenure_months": entry.min_tenure_months,
         "exclude_arrears": entry.exclude_arrears,
+        "level_drop": entry.level_drop,
+        "tier_follows_level": entry.tier_follows_level,
         "tiers": [
             {
                 "code": tier.code,

@@ -1,7 +1,8 @@
 """Province club API (R11.1, R6.5.3).
 
 - ``memberships``: list/retrieve; create enrols ``{"customers": [ids]}`` (all or none);
-  ``suspend``, ``reinstate``, ``end``.
+  ``suspend``, ``reinstate``, ``end`` (``status_reason`` says whether staff or HQ's
+  level-drop policy made the last suspension or end).
 - ``eligible``: customers the rules admit, among those the user sees.
 - ``usages``: benefit usage of our members; create refuses beyond the allowance (409).
 - ``activities``: club events with attendees.
@@ -47,6 +48,7 @@ class ClubMembershipSerializer(serializers.ModelSerializer):
             "customer_name",
             "tier",
             "status",
+            "status_reason",
             "since",
             "ended_on",
             "rules_version",

@@ -13,6 +13,15 @@ class MembershipStatus(models.TextChoices):
 LIVE_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.SUSPENDED)
 
 
+class StatusReason(models.TextChoices):
+    """Why a membership was last suspended or ended. Only a suspension HQ's level-drop
+    policy made is lifted automatically when the level qualifies again; the province's
+    staff say why they suspend a member elsewhere, the system cannot know it is over."""
+
+    STAFF = "staff", pgettext_lazy("club status reason", "Changed by staff")
+    LEVEL = "level", pgettext_lazy("club status reason", "Level below the club entry rules")
+
+
 class VisitStatus(models.TextChoices):
     PENDING = "pending", pgettext_lazy("visit usage status", "Pending")
     DONE = "done", pgettext_lazy("visit usage status", "Done")

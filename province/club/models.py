@@ -16,10 +16,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from province.club.choices import LIVE_STATUSES, MembershipStatus, VisitStatus
+from province.club.choices import LIVE_STATUSES, MembershipStatus, StatusReason, VisitStatus
 from province.customers.models import Customer, CustomerOwned, ServedHere
 from shared.models import TimeStampedModel, TrackedModel
 from shared.scoping import ScopedManager
+from shared.vocab.club import LevelDropPolicy, admitted_levels
 
 
 class ClubRules(TimeStampedModel):
@@ -51,6 +52,22 @@ class ClubRules(TimeStampedModel):
         tier = self.tier(tier_code) or {"benefits": []}
         return next((b for b in tier["benefits"] if b["code"] == benefit_code), None)
 
+    @property
+    def admitted_levels(self) -> list[str]:
+        """The levels the entry rules admit: at least the minimum and giving a tier."""
+        tier_levels = (level for tier in self.content["tiers"] for level in tier["levels"])
+        return admitted_levels(self.content["min_level"], tier_levels)
+
+    # Versions stored before HQ published these two rules lack them; their defaults are
+    # what provinces did then (``ClubRulesPayload``).
+    @property
+    def level_drop(self) -> str:
+        return self.content.get("level_drop", LevelDropPolicy.KEEP)
+
+    @property
+    def tier_follows_level(self) -> bool:
+        return bool(self.content.get("tier_follows_level", False))
+
 
 class ClubMembership(CustomerOwned, TrackedModel):
     """A customer's membership of the national club."""
@@ -72,6 +89,13 @@ class ClubMembership(CustomerOwned, TrackedModel):
     since = models.DateField(_("member since"), default=timezone.localdate)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     rules_version = models.PositiveIntegerField(_("rules version at enrolment"))
+    status_reason = models.CharField(
+        _("reason of the status"),
+        max_length=16,
+        choices=StatusReason.choices,
+        blank=True,
+        help_text=_("Why the membership was last suspended or ended (empty while active)."),
+    )
 
     objects = ScopedManager()
 

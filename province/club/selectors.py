@@ -12,7 +12,6 @@ from province.club.choices import LIVE_STATUSES
 from province.club.models import BenefitUsage, ClubMembership, ClubRules
 from province.customers.choices import BillStatus, CustomerStatus
 from province.customers.models import Bill, Customer
-from shared.vocab.customer_levels import levels_from
 
 
 def current_rules() -> ClubRules | None:
@@ -26,12 +25,10 @@ def eligible_customers(rules: ClubRules, customers: QuerySet | None = None) -> Q
     rules say so) no overdue unpaid bill."""
     today = timezone.localdate()
     content = rules.content
-    tier_levels = {level for tier in content["tiers"] for level in tier["levels"]}
-    levels = [level for level in levels_from(content["min_level"]) if level in tier_levels]
     queryset = (Customer.objects.all() if customers is None else customers).filter(
         status=CustomerStatus.ACTIVE,
         merged_into__isnull=True,
-        level__in=levels,
+        level__in=rules.admitted_levels,
         joined_on__lte=today - relativedelta(months=content["min_tenure_months"]),
     )
     queryset = queryset.exclude(

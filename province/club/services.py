@@ -9,6 +9,10 @@ every change HQ must know leaves as a sync message in the same transaction:
 - ``club.usage`` (to HQ) after a usage: the member's month total of that benefit;
 - ``club.visit.request`` (to HQ, which forwards it to the home province) when a visiting
   member uses a benefit here; the home province answers ``club.visit.result`` the same way.
+
+HQ's rules say what becomes of a member whose level no longer admits them (keep, suspend,
+end) and whether the tier follows the level; ``apply_level_policy`` applies them when a
+member's level changes and when a new version of the rules arrives (docs/club.md).
 """
 
 import uuid
@@ -17,13 +21,13 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 import sync
-from province.club.choices import LIVE_STATUSES, MembershipStatus, VisitStatus
+from province.club.choices import LIVE_STATUSES, MembershipStatus, StatusReason, VisitStatus
 from province.club.models import (
     BenefitUsage,
     ClubActivity,
@@ -35,6 +39,7 @@ from province.club.selectors import current_rules, eligible_customers, used_in_y
 from province.customers.models import Customer
 from shared.errors import Conflict
 from shared.masking import mask_mobile, mask_name
+from shared.vocab.club import LevelDropPolicy
 from sync import directory
 
 CARD_NUMBER_SEQUENCE = "club_card_number_seq"
@@ -45,11 +50,15 @@ HQ = directory.hq_schema()
 
 
 def apply_rules(payload: dict) -> ClubRules:
-    """Store a published version of the club definition (topic ``club.rules``)."""
+    """Store a published version of the club definition (topic ``club.rules``) and bring
+    every membership in line with its level-drop and tier rules, in the same transaction
+    (HQ changing its policy, or raising the minimum level, applies to current members too;
+    each membership that changes leaves its roster row for HQ)."""
     rules, _created = ClubRules.objects.update_or_create(
         version=payload["version"],
         defaults={"content": payload, "published_at": payload["published_at"]},
     )
+    publish_members(apply_level_policy())
     return rules
 
 
@@ -211,11 +220,16 @@ def republish_members_of(customer_ids: list[int]) -> int:
     transaction, so HQ's roster and member directory (masked phone, phone key, level) follow.
     Registered with ``province.customers.changes`` by ``ClubConfig.ready``.
 
-    An ended membership is left as it ended. A level that drops below the entry rules
-    keeps the membership and its tier (docs/club.md: the rules govern who may join);
-    HQ just learns the new level."""
+    First HQ's rules in force are applied to those memberships (``apply_level_policy``: a
+    level below the entry rules may suspend or end one, a level that qualifies again lifts
+    such a suspension, the tier may follow the level); the rows sent show the outcome, a
+    membership the policy ended included. An ended membership is otherwise left as it
+    ended."""
+    changed = apply_level_policy(customer_ids)
     return _publish_rows(
-        ClubMembership.objects.filter(customer_id__in=customer_ids, status__in=LIVE_STATUSES)
+        ClubMembership.objects.filter(
+            Q(customer_id__in=customer_ids, status__in=LIVE_STATUSES) | Q(card_number__in=changed)
+        )
     )
 
 
@@ -255,9 +269,15 @@ TRANSITIONS = {
 
 @transaction.atomic
 def change_status(membership: ClubMembership, action: str, *, actor) -> ClubMembership:
-    """Suspend, reinstate or end a membership; HQ's roster and directory follow."""
+    """Suspend, reinstate or end a membership (staff's decision); HQ's roster and directory
+    follow. A member whose level HQ's rules do not keep active cannot be reinstated by hand
+    (409 ``below_entry_rules``): the next level change would undo it."""
     allowed, target = TRANSITIONS[action]
-    membership = ClubMembership.objects.select_for_update().get(pk=membership.pk)
+    membership = (
+        ClubMembership.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=membership.pk)
+    )
     if membership.status not in allowed:
         raise Conflict(
             _("A membership that is %(status)s cannot be changed this way.")
@@ -265,13 +285,137 @@ def change_status(membership: ClubMembership, action: str, *, actor) -> ClubMemb
             code="invalid_transition",
             fields={"status": [membership.status]},
         )
+    if target == MembershipStatus.ACTIVE:
+        rules = current_rules()
+        kept = rules is None or rules.level_drop == LevelDropPolicy.KEEP
+        if not kept and membership.customer.level not in rules.admitted_levels:
+            raise Conflict(
+                _(
+                    "The customer's level (%(level)s) is below the club entry rules, and "
+                    "HQ's rules do not keep such members active."
+                )
+                % {"level": membership.customer.get_level_display()},
+                code="below_entry_rules",
+                fields={"status": [membership.status]},
+            )
     membership.status = target
+    membership.status_reason = "" if target == MembershipStatus.ACTIVE else StatusReason.STAFF
     if target == MembershipStatus.ENDED:
         membership.ended_on = timezone.localdate()
     membership.stamp(actor)
     membership.save()
     publish_member(membership)
     return membership
+
+
+# --- level changes: HQ's rules for members (R11.1) -----------------------------------------
+
+
+def _policy_candidates(rules: ClubRules, admitted: list[str]) -> Q:
+    """Live memberships the rules might change (``_target`` decides): those below the
+    rules when the policy suspends or ends them, those the policy suspended (their level
+    may qualify again, or HQ may keep such members now), and, when the tier follows the
+    level, those whose admitted level gives another tier than their card's."""
+    below = ~Q(customer__level__in=admitted)
+    candidates = Q(status=MembershipStatus.SUSPENDED, status_reason=StatusReason.LEVEL)
+    if rules.level_drop == LevelDropPolicy.SUSPEND:
+        candidates |= below & Q(status=MembershipStatus.ACTIVE)
+    elif rules.level_drop == LevelDropPolicy.END:
+        candidates |= below
+    if rules.tier_follows_level:
+        for tier in rules.content["tiers"]:
+            levels = [level for level in tier["levels"] if level in admitted]
+            if levels:
+                candidates |= Q(customer__level__in=levels) & ~Q(tier=tier["code"])
+    return candidates
+
+
+def _target(membership: ClubMembership, rules: ClubRules, admitted: set[str]) -> tuple:
+    """``(status, status_reason, tier)`` the rules give a live membership at its
+    customer's level now."""
+    status, reason, tier = membership.status, membership.status_reason, membership.tier
+    level = membership.customer.level
+    suspended_by_level = status == MembershipStatus.SUSPENDED and reason == StatusReason.LEVEL
+    if level in admitted or rules.level_drop == LevelDropPolicy.KEEP:
+        if suspended_by_level:
+            status, reason = MembershipStatus.ACTIVE, ""
+        if level in admitted and rules.tier_follows_level:
+            tier = rules.tier_for_level(level)["code"]
+    elif rules.level_drop == LevelDropPolicy.SUSPEND:
+        if status == MembershipStatus.ACTIVE:
+            status, reason = MembershipStatus.SUSPENDED, StatusReason.LEVEL
+    else:  # LevelDropPolicy.END: a manual suspension ends too, the level decides now
+        status, reason = MembershipStatus.ENDED, StatusReason.LEVEL
+    return status, reason, tier
+
+
+def _why(
+    membership: ClubMembership, status: str, tier: str, rules: ClubRules, admitted: set[str]
+) -> str:
+    """The history's reason of an automatic change (at most 100 characters)."""
+    level = membership.customer.get_level_display()
+    parts = []
+    if status != membership.status:
+        if status == MembershipStatus.ENDED:
+            parts.append(_("Level %(level)s is below the club entry rules: ended"))
+        elif status == MembershipStatus.SUSPENDED:
+            parts.append(_("Level %(level)s is below the club entry rules: suspended"))
+        elif membership.customer.level in admitted:
+            parts.append(_("Level %(level)s qualifies for the club again: reinstated"))
+        else:
+            parts.append(_("Club rules v%(version)s keep members below the entry rules"))
+    if tier != membership.tier:
+        parts.append(_("Level %(level)s gives tier %(tier)s"))
+    text = "; ".join(parts) % {"level": level, "tier": tier, "version": rules.version}
+    return text[:100]
+
+
+@transaction.atomic
+def apply_level_policy(customer_ids: list[int] | None = None) -> list[str]:
+    """Bring live memberships in line with HQ's rules in force (R11.1), set-based: those of
+    ``customer_ids`` (their level changed) or, with ``None``, every one (a new version of
+    the rules arrived). Returns the card numbers changed; the caller publishes their rows.
+
+    - level admitted (at least the minimum and giving a tier): a suspension the policy
+      made is lifted (automatically: its only cause is gone, and the level decision that
+      brought it back was a person's); with ``tier_follows_level`` the card moves to the
+      level's tier;
+    - level not admitted: ``keep`` leaves the membership (and lifts a suspension an earlier
+      policy made), ``suspend`` suspends an active one (reason ``level``), ``end`` ends a
+      live one. A suspension by staff (reason ``staff``) is never lifted automatically.
+
+    The memberships are locked in id order; every change gets a history row with its
+    reason (``ClubMembership.history``), as ``change_status`` does for staff."""
+    rules = current_rules()
+    if rules is None:
+        return []
+    admitted = rules.admitted_levels
+    rows = ClubMembership.objects.filter(status__in=LIVE_STATUSES).filter(
+        _policy_candidates(rules, admitted)
+    )
+    if customer_ids is not None:
+        rows = rows.filter(customer_id__in=list(customer_ids))
+    locked = rows.select_for_update(of=("self",)).select_related("customer").order_by("pk")
+    today, now, admitted = timezone.localdate(), timezone.now(), set(admitted)
+    changed = []
+    for membership in locked:
+        status, reason, tier = _target(membership, rules, admitted)
+        if (status, reason, tier) == (membership.status, membership.status_reason, membership.tier):
+            continue
+        membership._change_reason = _why(membership, status, tier, rules, admitted)
+        membership.status, membership.status_reason, membership.tier = status, reason, tier
+        if status == MembershipStatus.ENDED:
+            membership.ended_on = today
+        membership.updated_at = now
+        changed.append(membership)
+    if changed:
+        bulk_update_with_history(
+            changed,
+            ClubMembership,
+            ["status", "status_reason", "tier", "ended_on", "updated_at"],
+            batch_size=1000,
+        )
+    return [m.card_number for m in changed]
 
 
 # --- activities ----------------------------------------------------------------------------

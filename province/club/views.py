@@ -21,6 +21,7 @@ from province.club.models import ClubActivity, VisitingUsage
 from province.customers.models import Customer
 from shared.errors import Conflict
 from shared.forms import apply_service
+from shared.vocab.club import LevelDropPolicy
 from sync import directory
 
 SHOWN = 200
@@ -33,11 +34,13 @@ def members(request):
     rows = selectors.memberships(request.user)
     if status in MembershipStatus.values:
         rows = rows.filter(status=status)
+    rules = selectors.current_rules()
     context = {
         "members": rows.order_by("-id")[:SHOWN],
         "status": status,
         "statuses": MembershipStatus.choices,
-        "rules": selectors.current_rules(),
+        "rules": rules,
+        "level_drop": LevelDropPolicy(rules.level_drop).label if rules else "",
         "shown": SHOWN,
     }
     return render(request, "club/members.html", context)

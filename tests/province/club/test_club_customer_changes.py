@@ -98,8 +98,9 @@ def test_a_refused_change_publishes_nothing(club):
 
 
 def test_level_change_republishes_and_a_drop_below_the_rules_keeps_the_membership(club):
-    """R11.1, R2.2: an override (as any level decision) re-publishes the level; a level
-    below the entry rules keeps the membership and its tier (docs/club.md)."""
+    """R11.1, R2.2: an override (as any level decision) re-publishes the level; under
+    HQ's default policy (``keep``) a level below the entry rules keeps the membership and
+    its tier (docs/club.md; the other policies: test_club_level_policy.py)."""
     member = club["member"]
     admin = club["org"].admin.user
     with in_tenant("bj"):
