@@ -1,12 +1,14 @@
 """HQ club API (R11.1): tiers and benefits (writes through the services), published
 versions (create = publish to every province), the national roster (read-only, filters
-``province``, ``tier``, ``status``) and the usage statistics of a year."""
+``home_province``, ``tier``, ``status``, ``below_entry_rules``) and the usage statistics of
+a year."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from hq.club import selectors, services
+from hq.club.filters import ClubMemberFilterSet
 from hq.club.models import ClubBenefit, ClubMember, ClubRulesVersion, ClubTier
 from shared.api.permissions import requires
 from shared.vocab.customer_levels import NationalLevel
@@ -121,7 +123,7 @@ class ClubMemberViewSet(
     queryset = ClubMember.objects.all()
     serializer_class = ClubMemberSerializer
     lookup_field = "card_number"
-    filterset_fields = ["home_province", "tier", "status"]
+    filterset_class = ClubMemberFilterSet
 
 
 class ClubStatisticsSerializer(serializers.Serializer):

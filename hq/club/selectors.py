@@ -1,6 +1,7 @@
-"""Read queries of HQ's club pages: the roster with filters, the usage statistics per
-province, tier, benefit and month, and the routed visits with their figures per serving →
-home pair and per month (R11.1, R6.5.3), each one aggregate query."""
+"""Read queries of HQ's club pages: the roster with filters (members below the entry rules
+among them), the usage statistics per province, tier, benefit and month, and the routed
+visits with their figures per serving → home pair and per month (R11.1, R6.5.3), each one
+aggregate query."""
 
 from datetime import date
 
@@ -8,13 +9,35 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, TruncMonth
 from django.utils import timezone
 
-from hq.club.choices import VisitStatus
-from hq.club.models import ClubMember, ClubTier, ClubUsage, VisitRouting
+from hq.club.choices import MemberStatus, VisitStatus
+from hq.club.models import ClubEntryRules, ClubMember, ClubTier, ClubUsage, VisitRouting
+from shared.vocab.club import admitted_levels as shared_admitted_levels
 from sync import directory
 
 
-def roster(user, *, province: str = "", tier: str = "", status: str = "", q: str = "") -> QuerySet:
+def admitted_levels() -> list[str]:
+    """The levels HQ's entry rules admit as they are saved (what the next publication
+    sends): at least the minimum level and qualifying for an active tier."""
+    entry = ClubEntryRules.objects.order_by("id").first() or ClubEntryRules()
+    tiers = ClubTier.objects.filter(is_active=True).values_list("levels", flat=True)
+    return shared_admitted_levels(entry.min_level, (level for levels in tiers for level in levels))
+
+
+def roster(
+    user,
+    *,
+    province: str = "",
+    tier: str = "",
+    status: str = "",
+    q: str = "",
+    below: bool = False,
+) -> QuerySet:
+    """The national roster, filtered; ``below``: only members whose level (as the home
+    province last reported it) the entry rules no longer admit, whatever their status, so
+    HQ sees what its level-drop policy does to them (R11.1)."""
     rows = ClubMember.objects.visible_to(user)
+    if below:
+        rows = rows.exclude(level__in=admitted_levels())
     if province:
         rows = rows.filter(home_province=province)
     if tier:
@@ -24,6 +47,12 @@ def roster(user, *, province: str = "", tier: str = "", status: str = "", q: str
     if q:
         rows = rows.filter(card_number__startswith=q.strip())
     return rows.order_by("home_province", "card_number")
+
+
+def status_counts(rows: QuerySet) -> dict[str, int]:
+    """How many of ``rows`` are in each status (every status, zeros included)."""
+    counts = dict(rows.order_by().values_list("status").annotate(n=Count("id")))
+    return {status: counts.get(status, 0) for status in MemberStatus.values}
 
 
 def tier_names() -> dict[str, str]:

@@ -104,18 +104,28 @@ def publish(request):
 @login_required
 @permission_required("hqclub.view_clubmember", raise_exception=True)
 def roster(request):
-    """The national roster (R11.1), filtered by province, tier, status or card number."""
+    """The national roster (R11.1), filtered by province, tier, status or card number, and
+    to the members below the entry rules (``below=1``, with how many are in each status:
+    what HQ's level-drop policy does to them)."""
     filters = {k: request.GET.get(k, "") for k in ("province", "tier", "status", "q")}
-    rows = selectors.roster(request.user, **filters)
+    below = request.GET.get("below", "") in {"1", "true", "on"}
+    rows = selectors.roster(request.user, **filters, below=below)
     context = {
         "members": rows[:ROSTER_SHOWN],
         "shown": ROSTER_SHOWN,
         "filters": filters,
+        "below": below,
+        "below_counts": _labelled(selectors.status_counts(rows)) if below else None,
+        "entry": services.entry_rules() if below else None,
         "provinces": selectors.province_names(),
         "tiers": selectors.tier_names(),
         "statuses": MemberStatus.choices,
     }
     return render(request, "club/roster.html", context)
+
+
+def _labelled(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    return [(value, label, counts[value]) for value, label in MemberStatus.choices]
 
 
 @login_required
