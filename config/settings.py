@@ -237,6 +237,7 @@ SPECTACULAR_SETTINGS = {
         "StandardKindEnum": "hq.standards.choices.StandardKind",
         # The club's benefit kinds kept their published name when a second "kind" came.
         "KindEnum": "hq.club.choices.BenefitKind",
+        "ClubStatusReasonEnum": "province.club.choices.StatusReason",
     },
 }
 
