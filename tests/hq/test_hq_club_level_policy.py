@@ -34,7 +34,7 @@ def test_entry_rules_page_sets_the_policy_and_publication_carries_it(tenant_clie
     )
     assert saved.status_code == 302
     page = client.get("/club/").content.decode()
-    assert 'id="level-drop"' in page and "Suspend it until the level qualifies again" in page
+    assert 'id="level-drop"' in page and "暂停，直至级别重新符合" in page  # zh-hans by default
     assert client.post("/club/publish/").status_code == 302
     with in_tenant("hq"):
         rules = ClubEntryRules.objects.get()

@@ -26,7 +26,8 @@ from tests.club_scenario import (
 from tests.conftest import in_tenant
 from tests.factories import make_org
 
-pytestmark = pytest.mark.django_db
+# History reasons are read in English (zh-hans is the default language).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def _member(schema: str = "bj", level: str = "gold"):
