@@ -36,7 +36,7 @@ def receive(envelopes: list[Envelope]) -> int:
     new = 0
     with transaction.atomic():
         for run in _runs(envelopes):
-            if len(run) > 1 and run[0].topic in BATCH_HANDLERS:
+            if run[0].topic in BATCH_HANDLERS:
                 new += _receive_run(run)
             else:
                 new += sum(_receive_one(envelope) for envelope in run)
