@@ -442,6 +442,10 @@ def main() -> None:
         f"{'full':<14}{full_seconds:9.2f}{full_messages:10,}"
         f"{full_messages / full_seconds:9.0f}   {rows}"
     )
+    print(
+        f"{'  members/s':<14}{full_rows['roster'] / full_seconds:9.0f}"
+        "   (roster rows through publish, relay and apply, per second)"
+    )
     print(f"{'  publish':<14}{publish_seconds:9.2f}")
     print(f"{'  relay+apply':<14}{relay_seconds:9.2f}{relayed:10,}{relayed / relay_seconds:9.0f}")
     rows = ", ".join(f"{k} {v:,}" for k, v in floor_rows.items())
