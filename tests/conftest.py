@@ -20,11 +20,46 @@ TEST_PROVINCES = ("bj", "sh")
 pytest_plugins = ["tests.committed"]
 
 
+def create_test_tenants():
+    """The templates, HQ and the test provinces, as ``bootstrap`` creates them."""
+    call_command("bootstrap", only=list(TEST_PROVINCES), verbosity=0)
+    connection.set_schema_to_public()
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """The test database, with the test tenants (replaces pytest-django's fixture).
+
+    pytest-django sets up only the databases that the session's tests ask for through
+    ``db`` or the django_db marker. The ``committed`` tests ask for neither, so a session of
+    only those (``-m worker``, ``-m browser``, one such module) used to run against the
+    development database named in the settings. This one always sets up the default
+    database.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
+    verbosity = request.config.option.verbose
+    keepdb = django_db_keepdb and not django_db_createdb
     with django_db_blocker.unblock():
-        call_command("bootstrap", only=list(TEST_PROVINCES), verbosity=0)
-        connection.set_schema_to_public()
+        databases = setup_databases(
+            verbosity=verbosity,
+            interactive=False,
+            keepdb=keepdb,
+            aliases={"default"},
+            serialized_aliases=set(),
+        )
+        create_test_tenants()
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(databases, verbosity=verbosity)
 
 
 @pytest.fixture(autouse=True)
