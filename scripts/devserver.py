@@ -9,7 +9,8 @@ Finds the services the system needs and exports their addresses before anything 
 
 ``run`` then migrates every schema, bootstraps HQ and the provinces, seeds demo data on the
 first run, and starts the web server, a Celery worker and Celery beat together; Ctrl-C stops
-all three. ``test`` runs the whole test suite (extra arguments go to pytest).
+all three. ``test`` runs the whole test suite on two pytest-xdist workers (extra arguments
+go to pytest; ``TEST_WORKERS`` changes the number of workers, 1 runs in one process).
 """
 
 import os
@@ -168,11 +169,21 @@ def run() -> int:
     return 0
 
 
+def test_workers(args: list[str]) -> list[str]:
+    """pytest-xdist options: ``TEST_WORKERS`` workers (default: two, or one per CPU when
+    fewer), unless the arguments choose for themselves. Not more than two by default: each
+    concurrency test holds 33 connections, and PostgreSQL allows 100."""
+    if any(a.startswith(("-n", "--numprocesses")) or a.endswith("no:xdist") for a in args):
+        return []
+    workers = int(os.environ.get("TEST_WORKERS") or min(2, os.cpu_count() or 1))
+    return ["-n", str(workers)] if workers > 1 else []
+
+
 def test(args: list[str]) -> int:
     prepare_environment()
     # A queue of its own, so a `make run` worker on the same Redis never takes test tasks.
     os.environ.setdefault("CELERY_QUEUE", "kacrm-test")
-    return subprocess.call([PY, "-m", "pytest", *args], cwd=ROOT)
+    return subprocess.call([PY, "-m", "pytest", *test_workers(args), *args], cwd=ROOT)
 
 
 def main() -> int:

@@ -34,11 +34,13 @@ def truncate_tenant_data(schema_name: str) -> None:
 
 
 @pytest.fixture
-def committed(django_db_blocker):
+def committed(django_db_setup, django_db_blocker):
     """Database access without the per-test transaction.
 
     ``committed({"bj", "hq"})`` empties those schemas' data tables now (whatever an aborted
-    earlier run left) and again after the test.
+    earlier run left) and again after the test. It sets up the test database itself: a test
+    that is the first of its session (run alone, or first on an xdist worker) would otherwise
+    reach the development database named in the settings.
     """
     touched: set[str] = set()
 

@@ -4,6 +4,9 @@ The test database is created once per session: public schema migrated, then the
 templates, HQ and two provinces (bj, sh) created by cloning, exactly as ``bootstrap`` does
 in production. Each test then runs inside pytest-django's per-test transaction. Clients
 are bound to a host name, so every request goes through the real tenant middleware.
+
+Under pytest-xdist each worker has a database and a Celery queue of its own, its database
+copied from one the controller builds once (``tests/parallel.py``).
 """
 
 import contextlib
@@ -17,14 +20,60 @@ from rest_framework.test import APIClient
 
 TEST_PROVINCES = ("bj", "sh")
 
-pytest_plugins = ["tests.committed"]
+pytest_plugins = ["tests.committed", "tests.parallel"]
+
+
+def create_test_tenants():
+    """The templates, HQ and the test provinces, as ``bootstrap`` creates them."""
+    call_command("bootstrap", only=list(TEST_PROVINCES), verbosity=0)
+    connection.set_schema_to_public()
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def _test_database_copied(request, django_db_modify_db_settings):
+    """Whether this xdist worker's database was just copied from the template."""
+    from tests.parallel import copy_template_database
+
+    reuse = request.config.getvalue("reuse_db") and not request.config.getvalue("create_db")
+    return copy_template_database(request.config, keep_existing=reuse)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+    _test_database_copied,
+):
+    """The test database, with the test tenants (replaces pytest-django's fixture).
+
+    pytest-django sets up only the databases that the session's tests ask for through
+    ``db`` or the django_db marker. The ``committed`` tests ask for neither, so a session of
+    only those (``-m worker``, ``-m browser``, one such module) used to run against the
+    development database named in the settings. This one always sets up the default
+    database. A database copied from the xdist template is set up as an existing one
+    (migrate and bootstrap find nothing to do).
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
+    verbosity = request.config.option.verbose
+    keepdb = (django_db_keepdb and not django_db_createdb) or _test_database_copied
     with django_db_blocker.unblock():
-        call_command("bootstrap", only=list(TEST_PROVINCES), verbosity=0)
-        connection.set_schema_to_public()
+        databases = setup_databases(
+            verbosity=verbosity,
+            interactive=False,
+            keepdb=keepdb,
+            aliases={"default"},
+            serialized_aliases=set(),
+        )
+        create_test_tenants()
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(databases, verbosity=verbosity)
 
 
 @pytest.fixture(autouse=True)

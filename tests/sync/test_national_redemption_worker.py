@@ -14,11 +14,6 @@ from tests.national_scenario import bj_member_visiting_sh
 from tests.sync.test_worker import _wait_for, worker  # noqa: F401  (the worker fixture)
 
 
-@pytest.fixture(autouse=True)
-def _test_database(django_db_setup):
-    """The session's test database, also when this module runs alone."""
-
-
 def _serving_status(request_id, wanted):
     def check():
         with in_tenant("sh"):

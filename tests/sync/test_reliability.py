@@ -35,12 +35,6 @@ pytestmark = pytest.mark.worker
 PROVINCES = ("bj", "sh")
 
 
-@pytest.fixture(autouse=True)
-def _test_database(django_db_setup):
-    """The session's test database, also when this module runs alone (``committed`` only
-    unblocks database access)."""
-
-
 class Worker:
     """A Celery worker subprocess on this run's own queue (``--pool solo``: one process, so
     ``kill -9`` of its pid kills it mid-task)."""
