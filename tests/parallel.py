@@ -28,7 +28,8 @@ _template = pytest.StashKey[str]()  # on the controller: the template it built
 
 
 def test_database_name() -> str:
-    """The test database's name as configured, before pytest-django's per-worker suffix."""
+    """The test database's name: on an xdist worker with its suffix, once pytest-django's
+    django_db_modify_db_settings has added it."""
     from django.conf import settings
 
     return settings.DATABASES["default"]["TEST"]["NAME"]
