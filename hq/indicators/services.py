@@ -77,7 +77,8 @@ def publish_definitions(*, actor=None, provinces: list[str] | None = None) -> De
 
 def apply_snapshots(messages) -> None:
     """Replace each message's province × month of facts by its rows (topic
-    ``indicators.snapshot``), set-based: one delete and one insert for a whole delivery.
+    ``indicators.snapshot``), set-based: one delete per province and one insert for a whole
+    delivery.
 
     The sync inbox already skipped stale messages of a month (older versions of the same
     key), so whatever arrives here is the province's newest truth for that month: delete
