@@ -1,11 +1,21 @@
 """Set-based writes for batch handlers (``sync.batch_handler``): an upsert where the newest
 version wins, and a plain insert."""
 
-import json
 from collections.abc import Sequence
 
+import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
+
+_DJANGO_JSON = DjangoJSONEncoder()
+
+
+def json_text(value) -> str:
+    """``value`` as JSON text for PostgreSQL to parse. orjson writes it about ten times
+    faster than ``json.dumps``, which was a tenth of a full consolidation (every roster row
+    is written as JSON to the outbox, the inbox and two upserts). Types orjson does not know
+    (decimals, lazy translations, durations) are written as Django's encoder writes them."""
+    return orjson.dumps(value, default=_DJANGO_JSON.default).decode()
 
 
 def upsert_newer(
@@ -74,4 +84,4 @@ def _json_rows(model, rows: Sequence[dict], now: Sequence[str]) -> tuple:
     source = f"json_to_recordset(%s::json) AS row({record})"
     if any(f.column != f.name for f in fields):
         rows = [{f.column: row[f.name] for f in fields} for row in rows]
-    return quote(opts.db_table), columns, select, source, json.dumps(rows, cls=DjangoJSONEncoder)
+    return quote(opts.db_table), columns, select, source, json_text(rows)

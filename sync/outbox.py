@@ -6,6 +6,7 @@ import uuid
 
 from django.db import connection, transaction
 
+from sync.bulk import json_text
 from sync.models import OutboxMessage, OutboxStatus
 from sync.registry import get_topic, validate_payload
 
@@ -25,11 +26,17 @@ def publish(topic: str, key: str, payload: dict, *, to: str) -> OutboxMessage:
     return message
 
 
+# Rows travel as arrays, each payload as its own JSON text that PostgreSQL turns into jsonb
+# once: a snapshot chunk is a few large payloads or hundreds of small ones.
 _INSERT_MANY = """
 INSERT INTO sync_outboxmessage
     (message_id, topic, key, destination, schema_version, payload, status, attempts,
      last_error, created_at, next_attempt_at)
-VALUES %s
+SELECT message_id, %(topic)s, key, %(destination)s, %(schema_version)s, payload::jsonb,
+       %(status)s, 0, '', now(), now()
+FROM unnest(%(ids)s::uuid[], %(keys)s::varchar[], %(payloads)s::text[])
+    WITH ORDINALITY AS message(message_id, key, payload, position)
+ORDER BY position
 """
 
 
@@ -37,20 +44,28 @@ def publish_many(topic: str, messages, *, to: str) -> int:
     """Validate and insert ``(key, payload)`` pairs of one topic in one statement; ids (and
     so versions) follow the given order. Raw SQL because building and preparing a model
     instance per row costs more than the insert itself (a resync chunk has hundreds)."""
-    from psycopg2.extras import Json, execute_values
-
     spec = get_topic(topic)
-    rows = [
-        (str(uuid.uuid4()), topic, key, to, spec.version, Json(validate_payload(spec, payload)))
-        for key, payload in messages
-    ]
-    if not rows:
+    keys, payloads = [], []
+    for key, payload in messages:
+        keys.append(key)
+        payloads.append(json_text(validate_payload(spec, payload)))
+    if not keys:
         return 0
-    template = f"(%s, %s, %s, %s, %s, %s, '{OutboxStatus.PENDING}', 0, '', now(), now())"
     with connection.cursor() as cursor:
-        execute_values(cursor, _INSERT_MANY, rows, template=template, page_size=len(rows))
+        cursor.execute(
+            _INSERT_MANY,
+            {
+                "topic": topic,
+                "destination": to,
+                "schema_version": spec.version,
+                "status": OutboxStatus.PENDING,
+                "ids": [str(uuid.uuid4()) for _ in keys],
+                "keys": keys,
+                "payloads": payloads,
+            },
+        )
     _relay_on_commit(connection.schema_name)
-    return len(rows)
+    return len(keys)
 
 
 def _relay_on_commit(schema_name: str) -> None:

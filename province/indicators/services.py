@@ -341,30 +341,35 @@ def _publish_month(month: date, version: int, computed_at, values, completions) 
     sync.publish(
         "indicators.snapshot",
         f"{month:%Y-%m}",
-        {
-            "period": f"{month:%Y-%m}",
-            "definitions_version": version,
-            "computed_at": computed_at.isoformat(),
-            "rows": [
-                {
-                    "indicator": v.indicator,
-                    "dimension": v.dimension,
-                    "member": v.member,
-                    "value": _decimal_text(v.value),
-                }
-                for v in values
-            ],
-            "targets": [
-                {
-                    "target": c.target.code,
-                    "actual": _decimal_text(c.actual),
-                    "completion": _decimal_text(c.completion),
-                }
-                for c in completions
-            ],
-        },
+        _month_payload(month, version, computed_at, values, completions),
         to=HQ,
     )
+
+
+def _month_payload(month: date, version: int, computed_at, values, completions) -> dict:
+    """The ``indicators.snapshot`` payload of ``month``: its values and target completions."""
+    return {
+        "period": f"{month:%Y-%m}",
+        "definitions_version": version,
+        "computed_at": computed_at.isoformat(),
+        "rows": [
+            {
+                "indicator": v.indicator,
+                "dimension": v.dimension,
+                "member": v.member,
+                "value": _decimal_text(v.value),
+            }
+            for v in values
+        ],
+        "targets": [
+            {
+                "target": c.target.code,
+                "actual": _decimal_text(c.actual),
+                "completion": _decimal_text(c.completion),
+            }
+            for c in completions
+        ],
+    }
 
 
 def computed_months() -> list[str]:
@@ -377,15 +382,23 @@ def computed_months() -> list[str]:
 def publish_months(keys) -> int:
     """Re-publish stored months to HQ as they were computed (a full resync): no
     recomputation, the values are the ones this province already reported or would have.
-    Target completions are worked out again from the stored totals, as computing does."""
-    published = 0
-    for key in keys:
-        month = parse_month(key)
-        values = list(IndicatorValue.objects.filter(period=month).order_by("id"))
-        if not values:
-            continue
-        version = max(v.definitions_version for v in values)
-        computed_at = max(v.computed_at for v in values)
-        _publish_month(month, version, computed_at, values, target_completions(month))
-        published += 1
-    return published
+    Target completions are worked out again from the stored totals, as computing does.
+    The months' values are read with one query and published with one outbox insert."""
+    by_month: dict[date, list[IndicatorValue]] = {}
+    stored = IndicatorValue.objects.filter(period__in=[parse_month(key) for key in keys])
+    for value in stored.order_by("period", "id"):
+        by_month.setdefault(value.period, []).append(value)
+    messages = [
+        (
+            f"{month:%Y-%m}",
+            _month_payload(
+                month,
+                max(v.definitions_version for v in values),
+                max(v.computed_at for v in values),
+                values,
+                target_completions(month),
+            ),
+        )
+        for month, values in by_month.items()
+    ]
+    return sync.publish_many("indicators.snapshot", messages, to=HQ)
