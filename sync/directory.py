@@ -142,16 +142,24 @@ def _in_hq() -> bool:
     return connection.schema_name == HQ_SCHEMA
 
 
-def record_members(rows: list[dict]) -> int:
+def record_members(messages, *, rows: str | None, fields) -> int:
     """Store the directory rows of many members at once (HQ's roster handler calls this in
-    HQ's schema): each row has the ``MemberDirectoryEntry`` fields with ``card_number`` and
-    ``version``; a row already at a newer version wins. Returns how many rows changed."""
+    HQ's schema with the messages it applies): each payload (or each row of its list
+    ``rows``) has the ``MemberDirectoryEntry`` ``fields``, card number among them; a row
+    already at a newer version wins. Returns how many rows changed."""
     from sync.bulk import upsert_newer
     from sync.models import MemberDirectoryEntry
 
     if not _in_hq():
         raise RuntimeError("The member directory is kept at HQ only")
-    return upsert_newer(MemberDirectoryEntry, rows, unique="card_number", now=["updated_at"])
+    return upsert_newer(
+        MemberDirectoryEntry,
+        messages,
+        rows=rows,
+        fields=fields,
+        unique="card_number",
+        now=["updated_at"],
+    )
 
 
 def find_member(*, card_number: str = "", phone: str = "") -> DirectoryEntry | None:

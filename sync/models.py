@@ -179,7 +179,9 @@ class MemberDirectoryEntry(models.Model):
     HQ's schema. It holds no raw personal data: the phone is a keyed hash (HMAC).
     """
 
-    card_number = models.CharField(_("card number"), max_length=20, unique=True)
+    # Unique by a constraint, not ``unique=True``: that adds a second (LIKE pattern) index
+    # which no directory lookup uses, and every roster row written pays for.
+    card_number = models.CharField(_("card number"), max_length=20)
     home_province = models.CharField(_("home province"), max_length=63)
     tier = models.CharField(_("tier"), max_length=32)
     status = models.CharField(_("status"), max_length=16)
@@ -195,6 +197,7 @@ class MemberDirectoryEntry(models.Model):
         ordering = ["card_number"]
         verbose_name = _("member directory entry")
         verbose_name_plural = _("member directory entries")
+        constraints = [models.UniqueConstraint(fields=["card_number"], name="sync_directory_card")]
         indexes = [
             models.Index(
                 fields=["phone_key"], name="sync_directory_phone", condition=~models.Q(phone_key="")

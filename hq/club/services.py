@@ -174,49 +174,51 @@ def latest_version() -> ClubRulesVersion | None:
 # --- roster and usage (from the provinces) -------------------------------------------------
 
 
+# The roster row fields of a ``club.member`` payload (and of each ``club.roster`` row).
+MEMBER_FIELDS = (
+    "card_number",
+    "home_province",
+    "tier",
+    "status",
+    "level",
+    "name_masked",
+    "phone_masked",
+    "since",
+)
+
+
 def apply_members(messages) -> None:
     """Keep the roster rows and HQ's directory entries of members (topic ``club.member``),
     set-based: one upsert per table for a whole delivery.
 
     The sync core already skips stale versions per key; the roster keeps the version too
     because ``club.roster`` messages (not gated per key) carry the same rows."""
-    _apply_member_rows([(m.source, m.version, m.payload) for m in messages])
+    _apply_member_rows(messages, rows=None)
 
 
 def apply_roster(messages) -> None:
     """Apply ``club.roster`` messages: each row as a ``club.member`` message of the roster
-    message's version. A card in several messages keeps its newest row."""
-    newest: dict[str, tuple] = {}
+    message's version would be. A card in several messages keeps its newest row."""
+    _apply_member_rows(messages, rows="members")
+
+
+def _apply_member_rows(messages, *, rows: str | None) -> None:
+    """Upsert the roster rows of ``messages`` (the payload itself, or its list ``rows``)
+    into the roster and HQ's directory, newest version wins per card. A province may only
+    send its own members."""
     for message in messages:
-        for payload in message.payload["members"]:
-            card = payload["card_number"]
-            if card not in newest or newest[card][1] < message.version:
-                newest[card] = (message.source, message.version, payload)
-    _apply_member_rows(list(newest.values()))
-
-
-def _apply_member_rows(rows: list[tuple]) -> None:
-    """Upsert ``(source, version, payload)`` roster rows into the roster and HQ's directory,
-    newest version wins per card."""
-    roster, entries = [], []
-    for source, version, payload in rows:
-        if payload["home_province"] != source:
-            raise ValueError(f"{source} sent a member of {payload['home_province']}")
-        row = {
-            "card_number": payload["card_number"],
-            "home_province": source,
-            "tier": payload["tier"],
-            "status": payload["status"],
-            "level": payload["level"],
-            "name_masked": payload["name_masked"],
-            "phone_masked": payload["phone_masked"],
-            "since": payload["since"],
-            "version": version,
-        }
-        roster.append(row)
-        entries.append({**row, "phone_key": payload["phone_key"]})
-    sync.upsert_newer(ClubMember, roster, unique="card_number", now=["synced_at"])
-    directory.record_members(entries)
+        for row in message.payload[rows] if rows else [message.payload]:
+            if row["home_province"] != message.source:
+                raise ValueError(f"{message.source} sent a member of {row['home_province']}")
+    sync.upsert_newer(
+        ClubMember,
+        messages,
+        rows=rows,
+        fields=MEMBER_FIELDS,
+        unique="card_number",
+        now=["synced_at"],
+    )
+    directory.record_members(messages, rows=rows, fields=[*MEMBER_FIELDS, "phone_key"])
 
 
 def apply_usage(source: str, version: int, payload: dict) -> None:

@@ -7,7 +7,7 @@ import pytest
 from province.club import selectors, services
 from province.club.models import ClubMembership
 from shared.errors import Conflict
-from sync.models import OutboxMessage
+from sync.models import MemberDirectoryEntry, OutboxMessage
 from sync.registry import SNAPSHOTS
 from tests.club_scenario import (
     define_and_publish_club,
@@ -92,7 +92,6 @@ def test_roster_rows_travel_in_messages_of_bounded_size(club, settings):
     """Issue 5 "Performance": a set of members leaves as ``club.roster`` messages of at most
     ``SYNC_BULK_MESSAGE_ROWS`` rows, keyed by their card range, and HQ applies every row."""
     from hq.club.models import ClubMember
-    from sync.models import MemberDirectoryEntry
 
     settings.SYNC_BULK_MESSAGE_ROWS = 2
     for level in ("silver", "gold", "diamond"):
@@ -112,20 +111,24 @@ def test_an_older_roster_row_never_overwrites_a_newer_member_message(club):
     """A roster message is not gated per key: HQ compares each row's version, so a roster
     row older than what HQ holds for that card (a late delivery) changes nothing, and a newer
     one wins over an older ``club.member`` message."""
-    from dataclasses import replace
+    import uuid
 
     from hq.club.models import ClubMember
-    from hq.club.services import apply_roster
     from sync.envelope import Envelope
+    from sync.inbox import receive
+
+    def roster_message(version: int, row: dict) -> Envelope:
+        payload = {"members": [row]}
+        return Envelope(str(uuid.uuid4()), "bj", "hq", "club.roster", "k", version, 1, payload)
 
     (member,) = services.enrol([make_member_candidate(club.manager_a)], actor=club.admin.user)
     relay("bj")
     row = roster_rows(member.card_number)[-1]
     with in_tenant("hq"):
         held = ClubMember.objects.get(card_number=member.card_number)
-        late = Envelope("x", "bj", "hq", "club.roster", "k", held.version - 1, 1, {})
-        apply_roster([replace(late, payload={"members": [{**row, "status": "ended"}]})])
+        assert receive([roster_message(held.version - 1, {**row, "status": "ended"})]) == 1
         assert ClubMember.objects.get(pk=held.pk).status == "active"
-        newer = {"members": [{**row, "tier": "x"}]}
-        apply_roster([replace(late, version=held.version + 1, payload=newer)])
+        assert MemberDirectoryEntry.objects.get(card_number=member.card_number).status == "active"
+        assert receive([roster_message(held.version + 1, {**row, "tier": "x"})]) == 1
         assert ClubMember.objects.get(pk=held.pk).tier == "x"
+        assert MemberDirectoryEntry.objects.get(card_number=member.card_number).tier == "x"
