@@ -19,3 +19,4 @@ class NationalRedemptionStatus(models.TextChoices):
     COMMITTING = "committing", pgettext_lazy("national redemption", "Capturing points")
     COMMITTED = "committed", pgettext_lazy("national redemption", "Committed")
     RELEASED = "released", pgettext_lazy("national redemption", "Timed out, released")
+    UNPAID = "unpaid", pgettext_lazy("national redemption", "Handed over, points not captured")

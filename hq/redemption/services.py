@@ -26,6 +26,7 @@ from hq.redemption import selectors
 from hq.redemption.choices import NationalRedemptionStatus as Status
 from hq.redemption.models import NationalCatalogVersion, NationalRedemption, NationalRewardItem
 from shared.errors import Conflict
+from shared.vocab.club import LATE_HANDOVER
 from sync import directory
 
 ITEM_FIELDS = ("code", "name_zh", "name_en", "kind", "points_price", "unit_cost", "is_active")
@@ -182,7 +183,8 @@ def _locked(request_id, **match) -> NationalRedemption:
 
 @transaction.atomic
 def apply_outcome(source: str, payload: dict) -> NationalRedemption:
-    """The home province's ledger answered: held, rejected, captured or released."""
+    """The home province's ledger answered: held, rejected, captured or released (or, for a
+    late hand-over, rejected: the points could not be taken)."""
     redemption = _locked(payload["request_id"], home_province=source)
     outcome, now = payload["status"], timezone.now()
     if outcome == "held" and redemption.status == Status.FORWARDED:
@@ -194,6 +196,12 @@ def apply_outcome(source: str, payload: dict) -> NationalRedemption:
         redemption.answered_at = now
         redemption.save(update_fields=["status", "reason", "answered_at"])
         _reply(redemption, "rejected", payload["reason"])
+    elif outcome == "rejected" and redemption.status == Status.COMMITTING:
+        # A late hand-over whose points the home province could no longer take.
+        redemption.status, redemption.reason = Status.UNPAID, payload["reason"]
+        redemption.answered_at = now
+        redemption.save(update_fields=["status", "reason", "answered_at"])
+        _reply(redemption, "unpaid", payload["reason"])
     elif outcome == "captured" and redemption.status == Status.COMMITTING:
         redemption.status, redemption.committed_at = Status.COMMITTED, now
         redemption.settlement_month = timezone.localdate(now).replace(day=1)
@@ -213,15 +221,19 @@ def apply_outcome(source: str, payload: dict) -> NationalRedemption:
 
 @transaction.atomic
 def route_commit(source: str, payload: dict) -> NationalRedemption:
-    """The serving desk handed the item over: have the home province capture the points."""
+    """The serving desk handed the item over: have the home province capture the points.
+
+    A hand-over that reaches HQ after the timeout released the hold (the desk confirmed in
+    time, the message came late: a queue backlog, HQ down) still happened: the item is
+    gone. HQ then asks the home province for a **late capture** (``late_handover``): the
+    points are taken if the member still has them, and the redemption is settled as any
+    other; if not, it ends ``unpaid`` for HQ's staff to follow up."""
     redemption = _locked(payload["request_id"], serving_province=source)
-    if redemption.status == Status.RESERVED:
+    if redemption.status in (Status.RESERVED, Status.RELEASED):
+        late = redemption.status == Status.RELEASED
         redemption.status = Status.COMMITTING
         redemption.save(update_fields=["status"])
-        _step(redemption, "redemption.national.capture")
-    elif redemption.status == Status.RELEASED:
-        # Too late: the points went back. Say so again; the desk sees "timed out".
-        _reply(redemption, "timed_out", "timed_out")
+        _step(redemption, "redemption.national.capture", LATE_HANDOVER if late else "")
     return redemption
 
 

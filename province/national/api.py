@@ -9,7 +9,8 @@ Serving side (a member of another province redeems here):
   province, through HQ, to reserve the points; it needs an idempotency key (the
   ``Idempotency-Key`` header or the body) and a retry with the same key answers 200 with the
   first request. Its ``status`` follows the saga (pending, reserved, rejected, fulfilled,
-  completed, timed out); ``fulfil`` says the item was handed over.
+  completed, timed out, or unpaid: handed over but its points could no longer be taken);
+  ``fulfil`` says the item was handed over.
 
 Home side (our members served elsewhere):
 

@@ -12,6 +12,7 @@ class VisitingRedemptionStatus(models.TextChoices):
     FULFILLED = "fulfilled", pgettext_lazy("national redemption", "Handed over, confirming")
     COMPLETED = "completed", pgettext_lazy("national redemption", "Completed")
     TIMED_OUT = "timed_out", pgettext_lazy("national redemption", "Timed out, points released")
+    UNPAID = "unpaid", pgettext_lazy("national redemption", "Handed over, points not captured")
 
 
 class HoldStatus(models.TextChoices):

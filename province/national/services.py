@@ -43,6 +43,7 @@ from province.national.models import (
     VisitingRedemption,
 )
 from shared.errors import Conflict
+from shared.vocab.club import LATE_HANDOVER
 from sync import directory
 
 HQ = directory.hq_schema()
@@ -245,11 +246,10 @@ _REPLY_MOVES = {
         Status.RESERVED: Status.COMPLETED,
         Status.FULFILLED: Status.COMPLETED,
     },
-    "timed_out": {
-        Status.PENDING: Status.TIMED_OUT,
-        Status.RESERVED: Status.TIMED_OUT,
-        Status.FULFILLED: Status.TIMED_OUT,
-    },
+    # Not a handed-over one: its hand-over is on its way to HQ, which then asks the home
+    # province for a late capture and answers "completed" or "unpaid".
+    "timed_out": {Status.PENDING: Status.TIMED_OUT, Status.RESERVED: Status.TIMED_OUT},
+    "unpaid": {Status.FULFILLED: Status.UNPAID},
 }
 
 
@@ -363,8 +363,38 @@ def capture(payload: dict) -> NationalHold:
         )
         hold.status = HoldStatus.CAPTURED
         hold.save(update_fields=["status", "updated_at"])
+    elif hold.status == HoldStatus.RELEASED and payload.get("reason") == LATE_HANDOVER:
+        _capture_late(hold)
     _outcome(hold)
     return hold
+
+
+def _capture_late(hold: NationalHold) -> None:
+    """The item was handed over in time but the hand-over reached HQ after the timeout
+    released the hold: take the points now if the member still has them (a new hold,
+    captured at once), else record the refusal; HQ then settles or marks it unpaid. No
+    eligibility check: the item is already gone, only the points are in question."""
+    reason = "" if hold.customer_id else "not_active"
+    if not reason:
+        note = f"{hold.item} × {hold.quantity} @ {hold.serving_province} (late hand-over)"
+        try:
+            with transaction.atomic():  # a refusal rolls back to here: nothing is written
+                entry = ledger.hold(
+                    hold.customer,
+                    hold.points,
+                    idempotency_key=f"national:{hold.request_id}:late-hold",
+                    reference=f"national:{hold.request_id}",
+                    note=note,
+                )
+                ledger.capture(
+                    entry, idempotency_key=f"national:{hold.request_id}:capture", note=note
+                )
+                hold.hold_entry = entry
+        except Conflict as exc:
+            reason = exc.code
+    hold.status = HoldStatus.REJECTED if reason else HoldStatus.CAPTURED
+    hold.reason = reason
+    hold.save(update_fields=["status", "reason", "hold_entry", "updated_at"])
 
 
 @transaction.atomic

@@ -45,3 +45,9 @@ VISIT_REFUSAL_REASONS = {
 def refusal_text(code: str) -> str:
     """The words for a refusal code (an unknown code is shown as it came)."""
     return str(VISIT_REFUSAL_REASONS.get(code, code))
+
+
+# The reason of a national redemption's capture that HQ asks for after its timeout released
+# the hold (the desk's hand-over reached HQ late): the home province takes the points anew
+# if the member still has them (docs/national-redemption.md, "Timeouts").
+LATE_HANDOVER = "late_handover"

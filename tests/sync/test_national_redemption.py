@@ -192,6 +192,76 @@ def test_a_reservation_not_committed_in_time_is_released(visit):
         assert invariant_violations() == []
 
 
+def _handed_over_after_the_timeout(visit) -> VisitingRedemption:
+    """The desk hands the item over in time, but its hand-over reaches HQ only after HQ's
+    timeout released the hold (sh's outbox held it back meanwhile)."""
+    redemption = _request(visit)
+    round_trip()
+    with in_tenant("sh"):
+        services.fulfil(redemption, actor=visit.desk.user)
+    with in_tenant("hq"):
+        assert hq_services.release_overdue(now=_later()) == 1
+    relay("hq", "bj")  # bj releases the hold; sh is told "timed out"
+    assert _status(redemption) == "fulfilled"  # it was handed over: not "points released"
+    assert (_account().balance, _account().held) == (2000, 0)
+    return redemption
+
+
+def test_a_hand_over_reaching_hq_after_the_timeout_is_captured_late(visit):
+    """R6.5.3: the item is gone, so the points are taken after all (a new hold captured at
+    once) and the redemption is settled as any other."""
+    redemption = _handed_over_after_the_timeout(visit)
+    round_trip()
+    assert _status(redemption) == "completed"
+    with in_tenant("bj"):
+        account = PointsAccount.objects.get()
+        assert (account.balance, account.held) == (1000, 0)
+        kinds = list(PointsEntry.objects.order_by("id").values_list("kind", "points"))
+        assert kinds == [
+            ("earn", 2000),
+            ("hold", -1000),
+            ("release", 1000),  # the timeout
+            ("hold", -1000),  # the late capture
+            ("release", 1000),
+            ("redeem", -1000),
+        ]
+        assert NationalHold.objects.get().status == "captured"
+        assert invariant_violations() == []
+    with in_tenant("hq"):
+        row = NationalRedemption.objects.get(request_id=redemption.request_id)
+        assert row.status == "committed" and row.settlement_month is not None
+        settlement = hq_selectors.settlement(timezone.localdate().replace(day=1))
+        assert settlement.owed("bj", "sh") == Decimal("70.00")
+    round_trip()  # everything repeated changes nothing
+    with in_tenant("bj"):
+        assert PointsEntry.objects.count() == 6
+
+
+def test_a_late_hand_over_whose_points_are_gone_ends_unpaid(visit):
+    """The member spent the released points before the late hand-over arrived: nothing is
+    taken, HQ and the desk see the redemption as handed over but unpaid, and nobody owes
+    anything for it."""
+    redemption = _handed_over_after_the_timeout(visit)
+    with in_tenant("bj"):
+        from province.loyalty import ledger
+
+        ledger.debit(visit.member.customer_id, 1500, kind="redeem", idempotency_key="test:spent")
+    round_trip()
+    with in_tenant("sh"):
+        redemption.refresh_from_db()
+        assert (redemption.status, redemption.reason) == ("unpaid", "insufficient_points")
+    with in_tenant("bj"):
+        hold = NationalHold.objects.get()
+        assert (hold.status, hold.reason) == ("rejected", "insufficient_points")
+        account = PointsAccount.objects.get()
+        assert (account.balance, account.held) == (500, 0)
+        assert invariant_violations() == []
+    with in_tenant("hq"):
+        row = NationalRedemption.objects.get(request_id=redemption.request_id)
+        assert (row.status, row.reason) == ("unpaid", "insufficient_points")
+        assert hq_selectors.settlement(timezone.localdate().replace(day=1)).total == 0
+
+
 def test_a_release_before_the_reserve_request_prevents_the_hold(visit):
     """The release overtakes the reserve request (another worker, a retry): bj records the
     release, and the reserve request that follows holds nothing and answers "released"."""
