@@ -5,8 +5,6 @@ certificate against its type, duplicates in the province, who may hand customers
 and write the history rows through django-simple-history.
 """
 
-from datetime import date
-
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -160,7 +158,7 @@ def create_customer(*, actor=None, org_unit=None, number: str | None = None, **f
         org_unit = manager.org_unit
     if org_unit is None:
         raise ValidationError({"account_manager": _("Choose the account manager.")})
-    fields.setdefault("joined_on", date.today())
+    fields.setdefault("joined_on", timezone.localdate())  # the business day, Asia/Shanghai
     customer = Customer(org_unit=org_unit, number=number, **fields)
     if not number:
         customer.pk, customer.number = _reserve_id_and_number()

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from province.customers.models import Customer
 from province.levels import services
@@ -52,7 +53,7 @@ def test_r2_2_approval_changes_level_and_writes_history(org):
         proposal,
     )
     assert change.actor == actor
-    assert change.valid_until == add_months(change.at.date(), 12)
+    assert change.valid_until == add_months(timezone.localdate(change.at), 12)
     record = customer.history.order_by("-history_id").first()
     assert (record.level, record.history_user, record.history_change_reason) == (
         "gold",
@@ -200,7 +201,7 @@ def test_r2_2_card_life_cycle(org, member):
     card = services.issue_card(card, actor=actor)
     assert card.status == CardStatus.ISSUED
     assert len(card.number) == 13 and card.number.startswith("VIP") and card.number[3:].isdigit()
-    assert card.valid_until == add_months(card.issued_at.date(), 12)
+    assert card.valid_until == add_months(timezone.localdate(card.issued_at), 12)
 
     card = services.report_lost(card, actor=actor)
     assert card.status == CardStatus.LOST
