@@ -19,10 +19,15 @@ enrolled and HQ's club rules and indicator catalogue received:
   indicators are recomputed (untimed: the provinces' own work); the time is the sync that
   follows, every outbox relayed and applied at HQ. Goal: incremental ≤ 5 % of full.
 
+Each measurement is repeated (``--repeat``, default 3) and the medians are printed, with each
+run's ratios (this machine's timings move by ±30 % from one run to the next). The floor and
+the full run each start just after a ``CHECKPOINT``, so neither pays for full-page WAL images
+that the other does not.
+
 Runs on a scratch database ``<name>_bench_federation_<K>x<N>`` and keeps it, so the next
 run of that size reuses the provinces, customers and members.
 
-    .venv/bin/python bench/federation.py [--provinces 31] [--customers 20000] [--quick]
+    .venv/bin/python bench/federation.py [--provinces 31] [--customers 20000] [--repeat 3] [--quick]
     (or BENCH_FED_PROVINCES=31 make bench)
 """
 
